@@ -1,0 +1,5 @@
+//! The `aegis` command-line tool.
+
+fn main() {
+    println!("aegis: under construction");
+}

@@ -1,0 +1,1 @@
+//! The dashboard: HTTP server, embedded assets and static export.

@@ -1,0 +1,1 @@
+//! Engines: Direction, Option Sellers and Option Buyers, each metric with its provenance.

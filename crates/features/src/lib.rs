@@ -1,0 +1,1 @@
+//! Features without look-ahead: streaming indicators and the feature builder.

@@ -1,0 +1,1 @@
+//! Models: labels, learners, calibration, walk-forward evaluation and portable model files.

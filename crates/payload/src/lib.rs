@@ -1,0 +1,1 @@
+//! The versioned payload document: assembly, JSON Schema and atomic writing.

@@ -1,0 +1,1 @@
+//! Seeded, deterministic simulated market (index, VIX, 5-minute bars, option chains) for offline demo mode.

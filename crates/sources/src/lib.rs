@@ -1,0 +1,1 @@
+//! Market-data sources: CSV import, Yahoo Finance chart API, NSE option chains.

@@ -1,0 +1,1 @@
+//! Embedded SQLite store: bars, option-chain snapshots, payload history, model metadata.
