@@ -178,6 +178,7 @@ pub enum DataOrigin {
     /// NSE API.
     Nse,
     /// A CSV or JSON file imported by `aegis import`.
+    #[serde(rename = "import")]
     CsvImport,
     /// The project's own seeded simulator (demo mode).
     Simulated,
@@ -416,6 +417,15 @@ mod tests {
         assert_eq!(s.complete().len(), 2);
         assert_eq!(s.position(d(4)), Some(1));
         assert_eq!(s.position(d(6)), None);
+    }
+
+    #[test]
+    fn origin_serde_uses_the_code() {
+        for o in [DataOrigin::Yahoo, DataOrigin::Nse, DataOrigin::CsvImport, DataOrigin::Simulated] {
+            let j = serde_json::to_string(&o).unwrap();
+            assert_eq!(j, format!("\"{}\"", o.code()));
+            assert_eq!(DataOrigin::from_code(o.code()), Some(o));
+        }
     }
 
     #[test]

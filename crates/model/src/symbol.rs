@@ -10,17 +10,22 @@ use serde::{Deserialize, Serialize};
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
 )]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+/// Serialised as its [`Symbol::code`] (`NIFTY50`, `INDIAVIX`, …).
 pub enum Symbol {
     /// NIFTY 50 (Yahoo `^NSEI`, NSE `NIFTY`).
+    #[serde(rename = "NIFTY50")]
     Nifty50,
     /// India VIX (Yahoo `^INDIAVIX`): 30-day implied volatility of NIFTY 50, in percent.
+    #[serde(rename = "INDIAVIX")]
     IndiaVix,
     /// NIFTY BANK (Yahoo `^NSEBANK`, NSE `BANKNIFTY`).
+    #[serde(rename = "NIFTYBANK")]
     NiftyBank,
     /// NIFTY FINANCIAL SERVICES (Yahoo `NIFTY_FIN_SERVICE.NS`, NSE `FINNIFTY`).
+    #[serde(rename = "FINNIFTY")]
     FinNifty,
     /// NIFTY MIDCAP SELECT (Yahoo `NIFTY_MID_SELECT.NS`, NSE `MIDCPNIFTY`).
+    #[serde(rename = "MIDCAPSELECT")]
     MidcapSelect,
 }
 
@@ -139,6 +144,15 @@ mod tests {
     #[case("MIDCPNIFTY", Symbol::MidcapSelect)]
     fn parses_every_spelling(#[case] s: &str, #[case] want: Symbol) {
         assert_eq!(s.parse::<Symbol>().unwrap(), want);
+    }
+
+    #[test]
+    fn serde_uses_the_code() {
+        for s in Symbol::ALL {
+            let j = serde_json::to_string(&s).unwrap();
+            assert_eq!(j, format!("\"{}\"", s.code()));
+            assert_eq!(serde_json::from_str::<Symbol>(&j).unwrap(), s);
+        }
     }
 
     #[test]
