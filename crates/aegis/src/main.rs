@@ -1,5 +1,229 @@
-//! The `aegis` command-line tool.
+//! The `aegis` command-line tool: see `aegis --help` and README.md.
 
-fn main() {
-    println!("aegis: under construction");
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use aegis::commands::{self, data, demo, fetch, import, simulate};
+use aegis::config::Config;
+use aegis::exit;
+use aegis_calendar::NseCalendar;
+use aegis_model::{Interval, Symbol};
+use anyhow::{Context, Result};
+use chrono::{DateTime, Utc};
+use clap::{Parser, Subcommand};
+
+const ABOUT: &str = "AegisMatrix: NIFTY 50 options intelligence — where the index is likely to go, \
+where it is statistically safe to sell options, and when buying them is justified.";
+
+const AFTER_HELP: &str = "\
+Pipeline: sources → store → features → models → engines → payload → dashboard.
+Start offline with `aegis demo`; with real data: `aegis import FILE…` or `aegis fetch`, then `aegis data`.
+
+Configuration: defaults, then the TOML file (--config, or ./aegis.toml if present), then
+environment variables AEGIS_<SECTION>__<KEY> (e.g. AEGIS_ENGINE__CONFIDENCE=0.95).
+Logging: AEGIS_LOG=debug (or any tracing filter), --log-json for JSON lines on stderr.
+";
+
+#[derive(Parser, Debug)]
+#[command(name = "aegis", version, about = ABOUT, after_help = format!("{AFTER_HELP}\n{}", exit::HELP))]
+struct Cli {
+    /// Configuration file (TOML). Default: ./aegis.toml if it exists.
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Store file; overrides `paths.store` of the configuration.
+    #[arg(long, global = true, value_name = "FILE")]
+    store: Option<PathBuf>,
+    /// Write logs as JSON lines.
+    #[arg(long, global = true)]
+    log_json: bool,
+    /// More log output (-v info, -vv debug); the default shows warnings and errors.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Import CSV bars (Yahoo export or NSE index history) and saved NSE option-chain JSON.
+    ///
+    /// Every file is validated first (sorted, no duplicate dates, High ≥ max(Open, Close),
+    /// min(Open, Close) ≥ Low > 0, numbers only); one bad file refuses the whole import and
+    /// the store is left unchanged. The symbol is guessed from the file name (nifty50, indiavix,
+    /// nsebank…) unless --symbol is given; the interval is detected unless --interval is given.
+    ///
+    /// Example: aegis import ../shared/data/nifty50_daily_yahoo.csv ../shared/data/indiavix_daily_yahoo.csv
+    Import {
+        /// Files: `.csv` bars or `.json` option chains.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Symbol of every CSV file (NIFTY50, INDIAVIX, NIFTYBANK, ^NSEI, …).
+        #[arg(long)]
+        symbol: Option<Symbol>,
+        /// Interval of every CSV file: 1d or 5m.
+        #[arg(long, value_parser = parse_interval)]
+        interval: Option<Interval>,
+        /// Skip (and count) rows whose prices are all `null` instead of refusing the file.
+        #[arg(long)]
+        skip_null_rows: bool,
+    },
+    /// Fetch what the store lacks from Yahoo (daily and 5-minute bars of the index and India VIX)
+    /// and NSE (the option chain, at most once every 3 minutes).
+    ///
+    /// With no flags, fetches all three. Each source that fails is named; the others are stored.
+    Fetch {
+        /// Daily bars only (combine with the other flags to choose).
+        #[arg(long)]
+        daily: bool,
+        /// 5-minute bars.
+        #[arg(long)]
+        intraday: bool,
+        /// The option chain.
+        #[arg(long)]
+        chain: bool,
+        /// The index.
+        #[arg(long, default_value = "NIFTY50")]
+        symbol: Symbol,
+    },
+    /// Show what the store holds: per symbol and interval the first and last bar, the count,
+    /// the origin, and gaps against the NSE calendar; and the stored option-chain snapshots.
+    Data,
+    /// Write the seeded simulated market (10 years of daily bars, VIX, 60 sessions of 5-minute
+    /// bars, option chains) to the store. Everything is marked simulated; the store refuses to
+    /// mix it with market data, so give it its own --store.
+    Simulate {
+        /// Simulator seed.
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+        /// Years of daily history.
+        #[arg(long, default_value_t = 10)]
+        years: u32,
+        /// The simulated "now" (RFC 3339, e.g. 2026-11-25T11:02:00+05:30); default: the real now.
+        #[arg(long)]
+        end: Option<DateTime<chrono::FixedOffset>>,
+    },
+    /// The offline demo: simulate a market in ./aegis-demo/ and report what was built.
+    Demo {
+        /// Directory for the demo's store, models and payload.
+        #[arg(long, default_value = "aegis-demo")]
+        dir: PathBuf,
+        /// Simulator seed.
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+    },
+}
+
+fn parse_interval(s: &str) -> Result<Interval, String> {
+    Interval::from_code(s).ok_or_else(|| format!("`{s}` is not an interval: use 1d or 5m"))
+}
+
+fn init_logging(verbose: u8, json: bool) {
+    use tracing_subscriber::EnvFilter;
+    let default = match verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    let filter = EnvFilter::try_from_env("AEGIS_LOG").unwrap_or_else(|_| EnvFilter::new(default));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.verbose, cli.log_json);
+    match run(cli) {
+        Ok(code) => ExitCode::from(code as u8),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(exit::FAILED as u8)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<i32> {
+    let mut cfg = Config::load(cli.config.as_deref(), std::env::vars())?;
+    if let Some(store) = cli.store {
+        cfg.paths.store = store;
+    }
+    let cal = NseCalendar::try_new().context("loading the NSE calendar tables")?;
+    let now = Utc::now();
+    let progress = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    match cli.command {
+        Command::Import {
+            files,
+            symbol,
+            interval,
+            skip_null_rows,
+        } => {
+            let mut store = commands::open_store(&cfg.paths.store)?;
+            let report = import::run(
+                &mut store,
+                &import::ImportArgs {
+                    files,
+                    symbol,
+                    interval,
+                    skip_null_rows,
+                },
+            )?;
+            print!("{report}");
+        }
+        Command::Fetch {
+            daily,
+            intraday,
+            chain,
+            symbol,
+        } => {
+            let what = if daily || intraday || chain {
+                fetch::FetchWhat {
+                    daily,
+                    intraday,
+                    chain,
+                }
+            } else {
+                fetch::FetchWhat::default()
+            };
+            let mut store = commands::open_store(&cfg.paths.store)?;
+            let report = fetch::run(&mut store, &cfg, symbol, what, now)?;
+            let report = fetch::into_result(report)?;
+            print!("{report}");
+        }
+        Command::Data => {
+            let store = commands::open_store(&cfg.paths.store)?;
+            print!("{}", data::run(&store, &cal)?);
+        }
+        Command::Simulate { seed, years, end } => {
+            let mut store = commands::open_store(&cfg.paths.store)?;
+            let report = simulate::run(
+                &mut store,
+                &cal,
+                &simulate::SimulateArgs {
+                    seed,
+                    years,
+                    end: end.map(|e| e.with_timezone(&Utc)).unwrap_or(now),
+                    progress,
+                },
+            )?;
+            print!("{report}");
+        }
+        Command::Demo { dir, seed } => {
+            let report = demo::run(
+                &demo::DemoArgs {
+                    dir,
+                    seed,
+                    now,
+                    progress,
+                },
+                &cal,
+            )?;
+            print!("{report}");
+        }
+    }
+    Ok(exit::OK)
 }
