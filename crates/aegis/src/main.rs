@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use aegis::commands::{self, data, demo, fetch, import, simulate};
+use aegis::commands::{self, chain, data, demo, fetch, import, simulate};
 use aegis::config::Config;
 use aegis::exit;
 use aegis_calendar::NseCalendar;
@@ -88,6 +88,23 @@ enum Command {
     /// Show what the store holds: per symbol and interval the first and last bar, the count,
     /// the origin, and gaps against the NSE calendar; and the stored option-chain snapshots.
     Data,
+    /// Option-chain analytics of a stored snapshot: max pain and its zone, put–call ratios,
+    /// OI walls and change-in-OI leaders, the parity forward, our own implied-vol smile, ATM and
+    /// 25-delta vols, risk reversal, butterfly and the straddle-implied move, per expiry.
+    Chain {
+        /// The index.
+        #[arg(long, default_value = "NIFTY50")]
+        symbol: Symbol,
+        /// Use the newest snapshot at or before this time (RFC 3339, e.g. 2025-07-16T15:30:00+05:30).
+        #[arg(long)]
+        at: Option<DateTime<chrono::FixedOffset>>,
+        /// Only this expiry (YYYY-MM-DD or DD-Mon-YYYY).
+        #[arg(long)]
+        expiry: Option<aegis_model::Expiry>,
+        /// Print JSON instead of tables.
+        #[arg(long)]
+        json: bool,
+    },
     /// Write the seeded simulated market (10 years of daily bars, VIX, 60 sessions of 5-minute
     /// bars, option chains) to the store. Everything is marked simulated; the store refuses to
     /// mix it with market data, so give it its own --store.
@@ -197,6 +214,20 @@ fn run(cli: Cli) -> Result<i32> {
         Command::Data => {
             let store = commands::open_store(&cfg.paths.store)?;
             print!("{}", data::run(&store, &cal)?);
+        }
+        Command::Chain {
+            symbol,
+            at,
+            expiry,
+            json,
+        } => {
+            let store = commands::open_store(&cfg.paths.store)?;
+            let report = chain::run(&store, &chain::ChainArgs { symbol, at, expiry })?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print!("{report}");
+            }
         }
         Command::Simulate { seed, years, end } => {
             let mut store = commands::open_store(&cfg.paths.store)?;

@@ -1,6 +1,7 @@
 //! One module per `aegis` subcommand. Each returns a report that implements `Display`;
 //! the binary prints it and maps errors to exit codes (see [`crate::exit`]).
 
+pub mod chain;
 pub mod data;
 pub mod demo;
 pub mod fetch;
