@@ -1,1 +1,367 @@
-//! The versioned payload document: assembly, JSON Schema and atomic writing.
+//! The payload: one JSON document per run (`aegismatrix.json`) that the dashboard reads.
+//!
+//! * [`Payload`] — `schema_version`, `meta`, and the blocks `market`, `direction`, `seller`,
+//!   `buyer` (their types live in [`aegis_engines::blocks`]);
+//! * [`schema`] — the JSON Schema generated from these Rust types, published beside the payload;
+//! * [`write_atomic`] — temporary file, fsync, rename: a reader sees the old payload or the new
+//!   one, never half of one, and a failed write leaves the last good payload in place;
+//! * [`metric_points`] — every metric's headline number and status, for the history charts;
+//! * [`issues`] — the metrics that are unavailable or stale, for `meta.health`.
+
+use std::fs::{self, File};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use aegis_engines::blocks::{BuyerBlock, DirectionBlock, MarketBlock, SellerBlock};
+use aegis_model::{Status, Symbol};
+use chrono::{DateTime, FixedOffset};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Version of the payload's shape. Bump it on any change that a reader could notice.
+pub const SCHEMA_VERSION: u32 = 1;
+/// File name of the payload.
+pub const PAYLOAD_FILE: &str = "aegismatrix.json";
+/// File name of its JSON Schema.
+pub const SCHEMA_FILE: &str = "aegismatrix.schema.json";
+
+/// The whole document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(title = "AegisMatrix payload")]
+pub struct Payload {
+    /// [`SCHEMA_VERSION`] of the writer.
+    pub schema_version: u32,
+    /// Run metadata and overall health.
+    pub meta: Meta,
+    /// Spot, VIX, regime, session.
+    pub market: MarketBlock,
+    /// Direction view.
+    pub direction: DirectionBlock,
+    /// Option sellers' view.
+    pub seller: SellerBlock,
+    /// Option buyers' view.
+    pub buyer: BuyerBlock,
+}
+
+/// Overall health of a payload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum HealthStatus {
+    /// Every metric computed from current data.
+    Ok,
+    /// Some metrics are stale or unavailable; the rest are sound.
+    Degraded,
+    /// Nothing useful could be computed (e.g. no market data at all).
+    Failing,
+}
+
+/// A metric that is not `ok`, with why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct MetricIssue {
+    /// Path of the metric in the payload, e.g. `seller.expiries[0].max_pain`.
+    pub metric: String,
+    /// Its status.
+    pub status: Status,
+    /// Why.
+    pub reason: Option<String>,
+    /// What to do.
+    pub fix: Option<String>,
+}
+
+/// Health of the payload as a whole.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Health {
+    /// Overall status.
+    pub status: HealthStatus,
+    /// Metrics that are unavailable.
+    pub unavailable: Vec<MetricIssue>,
+    /// Metrics that are stale.
+    pub stale: Vec<MetricIssue>,
+    /// Other notes (e.g. "simulated market").
+    pub notes: Vec<String>,
+}
+
+/// A model the run used (or tried to use).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ModelUse {
+    /// Model name, e.g. `breakout_d1`.
+    pub name: String,
+    /// `name@version` when loaded.
+    pub id: Option<String>,
+    /// `gbt`, `logistic`, `bilstm`, `hmm`, `garch`, `har`, …
+    pub champion: Option<String>,
+    /// When it was trained.
+    pub trained_at: Option<DateTime<FixedOffset>>,
+    /// Whether it beat climatology and the baseline out of sample.
+    pub has_skill: Option<bool>,
+    /// `ok` or `unavailable`.
+    pub status: Status,
+    /// Why it could not be used.
+    pub reason: Option<String>,
+}
+
+/// Run parameters that shape the numbers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct RunSettings {
+    /// Confidence of the safe short range.
+    pub confidence: f64,
+    /// Data older than this (minutes, during a session) is stale.
+    pub stale_after_minutes: i64,
+}
+
+/// Metadata of a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Meta {
+    /// Version of the engine that wrote the payload.
+    pub engine_version: String,
+    /// Same as the top-level `schema_version`.
+    pub schema_version: u32,
+    /// When the payload was generated (IST). The only field that differs between two runs on
+    /// the same store and models.
+    pub generated_at: DateTime<FixedOffset>,
+    /// Time of the newest market data used (IST).
+    pub data_as_of: DateTime<FixedOffset>,
+    /// The index.
+    pub symbol: Symbol,
+    /// Whether the data is the simulator's (demo mode).
+    pub simulated: bool,
+    /// Overall health.
+    pub health: Health,
+    /// Run settings.
+    pub settings: RunSettings,
+    /// Models used.
+    pub models: Vec<ModelUse>,
+    /// Data sources, for the footer.
+    pub sources: Vec<String>,
+}
+
+/// Why the payload could not be written or read.
+#[derive(Debug, thiserror::Error)]
+pub enum PayloadError {
+    /// An I/O failure, with the file and what was being done.
+    #[error(
+        "{action} {path}: {source}; check that the directory exists, is writable and the disk is not full — the last good payload was left in place"
+    )]
+    Io {
+        /// What was being done.
+        action: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The payload file is not a valid payload.
+    #[error(
+        "{path} is not a valid AegisMatrix payload: {source}; run `aegis run` to write a new one"
+    )]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// The parse error.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// A payload of another schema version.
+    #[error(
+        "{path} has schema_version {found}, this aegis reads {SCHEMA_VERSION}; run `aegis run` to write a new one"
+    )]
+    WrongVersion {
+        /// The file.
+        path: PathBuf,
+        /// The version found.
+        found: u64,
+    },
+}
+
+/// The JSON Schema of [`Payload`], generated from the Rust types.
+pub fn schema() -> Value {
+    serde_json::to_value(schemars::schema_for!(Payload)).expect("a schema serialises")
+}
+
+/// Serialises a payload deterministically (struct field order, no maps with random order).
+pub fn to_json(payload: &Payload) -> String {
+    let mut s = serde_json::to_string_pretty(payload).expect("payload serialises");
+    s.push('\n');
+    s
+}
+
+/// What [`write_atomic`] wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Written {
+    /// The payload file.
+    pub payload: PathBuf,
+    /// The schema file.
+    pub schema: PathBuf,
+    /// The payload text as written.
+    pub json: String,
+}
+
+/// Writes `bytes` to `path` atomically: a temporary file in the same directory, fsync, rename,
+/// then fsync of the directory. On error the temporary file is removed and `path` is untouched.
+pub fn write_file_atomic(path: &Path, bytes: &[u8]) -> Result<(), PayloadError> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let io = |action, source| PayloadError::Io {
+        action,
+        path: path.to_path_buf(),
+        source,
+    };
+    fs::create_dir_all(dir).map_err(|e| io("creating the directory of", e))?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let result = (|| {
+        let mut f = File::create(&tmp).map_err(|e| io("creating a temporary file for", e))?;
+        f.write_all(bytes).map_err(|e| io("writing", e))?;
+        f.sync_all().map_err(|e| io("syncing", e))?;
+        drop(f);
+        fs::rename(&tmp, path).map_err(|e| io("renaming the temporary file onto", e))?;
+        if let Ok(d) = File::open(dir) {
+            // Persist the rename; not every platform can sync a directory, so ignore failure.
+            let _ = d.sync_all();
+        }
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// Writes the payload and its schema into `dir` atomically.
+pub fn write_atomic(dir: &Path, payload: &Payload) -> Result<Written, PayloadError> {
+    let json = to_json(payload);
+    let schema_text = serde_json::to_string_pretty(&schema()).expect("schema serialises") + "\n";
+    let schema_path = dir.join(SCHEMA_FILE);
+    write_file_atomic(&schema_path, schema_text.as_bytes())?;
+    let payload_path = dir.join(PAYLOAD_FILE);
+    write_file_atomic(&payload_path, json.as_bytes())?;
+    Ok(Written {
+        payload: payload_path,
+        schema: schema_path,
+        json,
+    })
+}
+
+/// Reads and checks a payload file.
+pub fn read(path: &Path) -> Result<Payload, PayloadError> {
+    let text = fs::read_to_string(path).map_err(|source| PayloadError::Io {
+        action: "reading",
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let value: Value = serde_json::from_str(&text).map_err(|source| PayloadError::Invalid {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let found = value
+        .get("schema_version")
+        .and_then(Value::as_u64)
+        .unwrap_or(0);
+    if found != u64::from(SCHEMA_VERSION) {
+        return Err(PayloadError::WrongVersion {
+            path: path.to_path_buf(),
+            found,
+        });
+    }
+    serde_json::from_value(value).map_err(|source| PayloadError::Invalid {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// Fields tried, in order, as a metric's headline number.
+const HEADLINE_FIELDS: [&str; 12] = [
+    "value",
+    "probability",
+    "score",
+    "rate",
+    "hit_rate",
+    "max_pain",
+    "atm_iv_pct",
+    "skewness",
+    "conviction",
+    "lower",
+    "gauge",
+    "high_10d",
+];
+
+/// Calls `f(path, metric_object)` for every object with a `provenance` member, depth first.
+fn walk_metrics<'a>(v: &'a Value, path: &mut String, f: &mut dyn FnMut(&str, &'a Value)) {
+    match v {
+        Value::Object(map) => {
+            if map.contains_key("provenance") {
+                f(path, v);
+            }
+            for (k, child) in map {
+                if k == "provenance" {
+                    continue;
+                }
+                let len = path.len();
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(k);
+                walk_metrics(child, path, f);
+                path.truncate(len);
+            }
+        }
+        Value::Array(items) => {
+            for (i, child) in items.iter().enumerate() {
+                let len = path.len();
+                path.push_str(&format!("[{i}]"));
+                walk_metrics(child, path, f);
+                path.truncate(len);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn status_of(metric: &Value) -> Status {
+    serde_json::from_value(metric["provenance"]["status"].clone()).unwrap_or(Status::Unavailable)
+}
+
+/// Every metric of the payload: (path, headline number if any, status code), in document order.
+pub fn metric_points(payload: &Payload) -> Vec<(String, Option<f64>, String)> {
+    let v = serde_json::to_value(payload).expect("payload serialises");
+    let mut out = Vec::new();
+    walk_metrics(&v, &mut String::new(), &mut |path, m| {
+        let value = HEADLINE_FIELDS
+            .iter()
+            .find_map(|f| m.get(*f).and_then(Value::as_f64));
+        let status = m["provenance"]["status"]
+            .as_str()
+            .unwrap_or("unavailable")
+            .to_string();
+        out.push((path.to_string(), value, status));
+    });
+    out
+}
+
+/// The metrics that are unavailable and those that are stale.
+pub fn issues(payload_blocks: &Value) -> (Vec<MetricIssue>, Vec<MetricIssue>) {
+    let mut unavailable = Vec::new();
+    let mut stale = Vec::new();
+    walk_metrics(payload_blocks, &mut String::new(), &mut |path, m| {
+        let status = status_of(m);
+        let issue = || MetricIssue {
+            metric: path.to_string(),
+            status,
+            reason: m["provenance"]["reason"].as_str().map(str::to_string),
+            fix: m["provenance"]["fix"].as_str().map(str::to_string),
+        };
+        match status {
+            Status::Unavailable => unavailable.push(issue()),
+            Status::Stale => stale.push(issue()),
+            Status::Ok | Status::Simulated => {}
+        }
+    });
+    (unavailable, stale)
+}
