@@ -12,7 +12,7 @@ use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
 /// The whole configuration.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     /// Where data, models and payloads live.
@@ -87,18 +87,6 @@ pub struct ServeConfig {
     pub refresh_minutes: u64,
     /// Days between retrains after the close.
     pub retrain_days: u64,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            paths: PathsConfig::default(),
-            yahoo: YahooConfig::default(),
-            nse: NseConfig::default(),
-            engine: EngineConfig::default(),
-            serve: ServeConfig::default(),
-        }
-    }
 }
 
 impl Default for PathsConfig {

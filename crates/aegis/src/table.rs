@@ -50,9 +50,9 @@ impl Table {
         let mut out = String::new();
         let line = |cells: &[String], out: &mut String| {
             let mut s = String::new();
-            for i in 0..n {
+            for (i, w) in width.iter().enumerate() {
                 let c = cells.get(i).map(String::as_str).unwrap_or("");
-                let pad = width[i] - c.chars().count();
+                let pad = w - c.chars().count();
                 if i > 0 {
                     s.push_str("  ");
                 }

@@ -1,1 +1,66 @@
 //! The dashboard: HTTP server, embedded assets and static export.
+//!
+//! * [`serve`] / [`Server`] — an axum server on loopback (default `127.0.0.1:8080`) that serves
+//!   the dashboard pages and their assets (embedded in the binary), the payload file (re-read
+//!   when it changes, served from memory), its JSON Schema, metric history from the store,
+//!   model cards from the model files, and `/healthz`;
+//! * [`export`] — the same site written to a directory, for any static host.
+//!
+//! The browser code fetches its data by relative URLs that exist in both modes:
+//! `data/payload.json`, `data/schema.json`, `data/history.json` and `data/models.json`
+//! (the server also answers the `/api/*` routes). Every response carries a strict
+//! Content-Security-Policy; nothing is ever loaded from a third party.
+
+mod assets;
+mod data;
+mod error;
+mod export;
+mod http;
+mod payload_cache;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+pub use data::{HISTORY_METRICS, HistoryMetric};
+pub use error::DashboardError;
+pub use export::{ExportReport, export};
+pub use http::{Server, serve, shutdown_signal};
+
+/// Address the server binds when none is given: loopback only.
+pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+/// Seconds between the browser's automatic payload refreshes, unless configured.
+pub const DEFAULT_REFRESH_SECS: u64 = 60;
+
+/// What the server serves and where from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServeConfig {
+    /// Address to listen on (port 0 picks a free port; see [`Server::local_addr`]).
+    pub bind: SocketAddr,
+    /// Directory holding the payload ([`aegis_payload::PAYLOAD_FILE`]).
+    pub out_dir: PathBuf,
+    /// The SQLite store, read for metric history.
+    pub store_path: PathBuf,
+    /// Directory of model files, read for the model report.
+    pub models_dir: PathBuf,
+    /// Seconds between the browser's automatic payload refreshes (at least 5).
+    pub refresh_secs: u64,
+}
+
+impl ServeConfig {
+    /// A configuration with the default bind address and refresh interval.
+    pub fn new(
+        out_dir: impl Into<PathBuf>,
+        store_path: impl Into<PathBuf>,
+        models_dir: impl Into<PathBuf>,
+    ) -> Self {
+        ServeConfig {
+            bind: DEFAULT_BIND
+                .parse()
+                .expect("the default bind address parses"),
+            out_dir: out_dir.into(),
+            store_path: store_path.into(),
+            models_dir: models_dir.into(),
+            refresh_secs: DEFAULT_REFRESH_SECS,
+        }
+    }
+}

@@ -1,0 +1,124 @@
+// Entry point of the dashboard page: loads the payload, renders the selected tab, shows the
+// banners, refreshes every N seconds (the page's <meta name="aegis-refresh-secs">) and on the
+// refresh button, and shows the disclaimer when it is due.
+//
+// Modules: api.js (data), views/*.js (one per tab), tile.js (tile frame, provenance, help),
+// svg.js (hand-drawn visuals), charts.js (Chartist line/bar charts), modal.js (dialogs and the
+// disclaimer), banners.js, theme.js, format.js, dom.js, help.js (the help texts).
+
+import { h, clear, meta } from "./dom.js";
+import { loadPayload } from "./api.js";
+import { renderBanners } from "./banners.js";
+import { initThemeToggle } from "./theme.js";
+import { maybeShowDisclaimer } from "./modal.js";
+import { istTime, age } from "./format.js";
+import * as direction from "./views/direction.js";
+import * as sellers from "./views/sellers.js";
+import * as buyers from "./views/buyers.js";
+
+const VIEWS = ["direction", "sellers", "buyers"];
+
+const state = {
+  payload: null,
+  error: null,
+  view: VIEWS.includes(location.hash.slice(1)) ? location.hash.slice(1) : "direction",
+  expiry: 0,
+  loading: false,
+  rendered: false,
+};
+
+const $ = (id) => document.getElementById(id);
+
+function renderView() {
+  const main = $("view");
+  clear(main);
+  main.setAttribute("aria-labelledby", `tab-${state.view}`);
+  main.dataset.view = state.view;
+  for (const b of document.querySelectorAll(".tabs [role=tab]")) {
+    const on = b.dataset.view === state.view;
+    b.setAttribute("aria-selected", on ? "true" : "false");
+    b.tabIndex = on ? 0 : -1;
+  }
+  if (!state.payload) {
+    main.append(h("p", { class: "loading", text: state.error ? "No payload to show yet." : "Loading the payload…" }));
+    return;
+  }
+  const grid = h("div", { class: "grid", id: "grid" });
+  if (state.view === "direction") direction.render(state.payload, grid);
+  if (state.view === "sellers") {
+    const n = state.payload.seller.expiries.length;
+    if (state.expiry >= n) state.expiry = 0;
+    if (n > 0) main.append(sellers.expirySelector(state.payload, state.expiry, (i) => { state.expiry = i; renderView(); }));
+    sellers.render(state.payload, grid, state.expiry);
+  }
+  if (state.view === "buyers") buyers.render(state.payload, grid);
+  main.append(grid);
+  if (!state.rendered) {
+    state.rendered = true;
+    // Time to first render, readable with performance.getEntriesByName("aegis-first-render").
+    performance.mark("aegis-first-render");
+  }
+  document.documentElement.dataset.rendered = "true";
+}
+
+function renderChrome() {
+  renderBanners($("banners"), state.payload, state.error);
+  const p = state.payload;
+  $("updated").textContent = p ? `Data as of ${istTime(p.meta.data_as_of)} · generated ${age(p.meta.generated_at)}` : "";
+  if (p) {
+    $("sources").textContent = p.meta.sources.length ? p.meta.sources.join(" · ") : "none listed";
+    $("engine-version").textContent = p.meta.engine_version;
+  }
+}
+
+/** Loads the payload (keeping the last good one on failure) and re-renders. */
+async function refresh() {
+  if (state.loading) return;
+  state.loading = true;
+  $("refresh").setAttribute("aria-busy", "true");
+  try {
+    state.payload = await loadPayload();
+    state.error = null;
+  } catch (e) {
+    state.error = e;
+  } finally {
+    state.loading = false;
+    $("refresh").removeAttribute("aria-busy");
+  }
+  renderChrome();
+  // Do not redraw under an open help pop-up; the next refresh will.
+  if (!document.body.classList.contains("modal-open") || !state.rendered) renderView();
+}
+
+function selectView(view, focus = false) {
+  if (!VIEWS.includes(view)) return;
+  state.view = view;
+  history.replaceState(null, "", `#${view}`);
+  renderView();
+  if (focus) $(`tab-${view}`).focus();
+}
+
+function initTabs() {
+  const tabs = [...document.querySelectorAll(".tabs [role=tab]")];
+  for (const t of tabs) {
+    t.addEventListener("click", () => selectView(t.dataset.view));
+    t.addEventListener("keydown", (e) => {
+      const i = tabs.indexOf(t);
+      if (e.key === "ArrowRight") selectView(tabs[(i + 1) % tabs.length].dataset.view, true);
+      if (e.key === "ArrowLeft") selectView(tabs[(i + tabs.length - 1) % tabs.length].dataset.view, true);
+    });
+  }
+}
+
+function boot() {
+  initTabs();
+  initThemeToggle($("theme-toggle"));
+  $("refresh").addEventListener("click", refresh);
+  const secs = Math.max(5, Number(meta("aegis-refresh-secs", "60")) || 60);
+  setInterval(refresh, secs * 1000);
+  renderView();
+  maybeShowDisclaimer();
+  refresh();
+}
+
+boot();

@@ -1,0 +1,318 @@
+//! Data the pages read besides the payload: metric history from the store and model cards
+//! from the model files. Both the server and the export build the same JSON documents here.
+
+use std::path::Path;
+
+use aegis_store::Store;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::payload_cache::Problem;
+
+/// A metric charted on the history page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HistoryMetric {
+    /// Its name in the store (the payload path, e.g. `market.spot`).
+    pub metric: &'static str,
+    /// Its title on the page.
+    pub label: &'static str,
+}
+
+/// The metrics of `data/history.json`: spot, VIX and the main scores.
+pub const HISTORY_METRICS: &[HistoryMetric] = &[
+    HistoryMetric {
+        metric: "market.spot",
+        label: "NIFTY 50 spot",
+    },
+    HistoryMetric {
+        metric: "market.vix",
+        label: "India VIX",
+    },
+    HistoryMetric {
+        metric: "direction.today",
+        label: "Today: conviction of the stated direction",
+    },
+    HistoryMetric {
+        metric: "direction.horizons[0]",
+        label: "Tomorrow (T+1): conviction",
+    },
+    HistoryMetric {
+        metric: "direction.horizons[2]",
+        label: "This week (T+5): conviction",
+    },
+    HistoryMetric {
+        metric: "direction.risk",
+        label: "Direction risk score",
+    },
+    HistoryMetric {
+        metric: "seller.expiries[0].trap",
+        label: "Volatility-trap probability (nearest expiry)",
+    },
+    HistoryMetric {
+        metric: "seller.expiries[0].stress",
+        label: "Expiry-stress probability (nearest expiry)",
+    },
+    HistoryMetric {
+        metric: "seller.expiries[0].hit_rate",
+        label: "Safe-range historical hit rate",
+    },
+    HistoryMetric {
+        metric: "buyer.breakout_today",
+        label: "Breakout probability today",
+    },
+    HistoryMetric {
+        metric: "buyer.theta_edge",
+        label: "Theta-vs-edge probability",
+    },
+    HistoryMetric {
+        metric: "buyer.gap_risk",
+        label: "Overnight gap-risk probability",
+    },
+];
+
+/// One point of a metric's history, as the pages read it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub(crate) struct PointOut {
+    /// Data as-of time (UTC).
+    pub at: DateTime<Utc>,
+    /// Value, absent when unavailable.
+    pub value: Option<f64>,
+    /// Provenance status.
+    pub status: String,
+}
+
+/// Why the store cannot be read.
+fn store_problem(path: &Path, e: &dyn std::fmt::Display) -> Problem {
+    Problem {
+        error: "store_unavailable",
+        cause: format!("cannot read the store {}: {e}", path.display()),
+        fix: "run `aegis run` (it records every payload in the store), or point --store / paths.store at the right file".into(),
+    }
+}
+
+fn open_store(path: &Path) -> Result<Store, Problem> {
+    if !path.exists() {
+        return Err(store_problem(path, &"the file does not exist"));
+    }
+    Store::open_read_only(path).map_err(|e| store_problem(path, &e))
+}
+
+/// Parses the `from` of a history query: RFC 3339, or a date (midnight UTC).
+pub(crate) fn parse_from(s: &str) -> Result<DateTime<Utc>, Problem> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .or_else(|_| {
+            NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .map(|d| d.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc())
+        })
+        .map_err(|_| Problem {
+            error: "bad_request",
+            cause: format!("`from={s}` is neither a date (YYYY-MM-DD) nor an RFC 3339 time"),
+            fix: "use e.g. from=2025-11-01 or from=2025-11-01T09:15:00+05:30".into(),
+        })
+}
+
+/// The names of every metric with history (`/api/history` without a metric).
+pub(crate) fn metric_names(store_path: &Path) -> Result<Value, Problem> {
+    let store = open_store(store_path)?;
+    let names = store
+        .metric_names()
+        .map_err(|e| store_problem(store_path, &e))?;
+    Ok(json!({ "metrics": names }))
+}
+
+/// The history of one metric from `from` on.
+pub(crate) fn metric_history(
+    store_path: &Path,
+    metric: &str,
+    from: Option<DateTime<Utc>>,
+) -> Result<Value, Problem> {
+    let store = open_store(store_path)?;
+    let points = points(&store, store_path, metric, from)?;
+    Ok(json!({ "metric": metric, "points": points }))
+}
+
+fn points(
+    store: &Store,
+    store_path: &Path,
+    metric: &str,
+    from: Option<DateTime<Utc>>,
+) -> Result<Vec<PointOut>, Problem> {
+    Ok(store
+        .metric_history(metric, from)
+        .map_err(|e| store_problem(store_path, &e))?
+        .into_iter()
+        .map(|p| PointOut {
+            at: p.at,
+            value: p.value,
+            status: p.status,
+        })
+        .collect())
+}
+
+/// `data/history.json`: the history of every [`HISTORY_METRICS`] entry, or the problem that
+/// kept the store from being read (the page shows it with its fix).
+pub(crate) fn history_document(store_path: &Path) -> Value {
+    let metrics = open_store(store_path).and_then(|store| {
+        HISTORY_METRICS
+            .iter()
+            .map(|m| {
+                let pts = points(&store, store_path, m.metric, None)?;
+                Ok(json!({ "metric": m.metric, "label": m.label, "points": pts }))
+            })
+            .collect::<Result<Vec<_>, Problem>>()
+    });
+    match metrics {
+        Ok(metrics) => json!({ "metrics": metrics, "problem": null }),
+        Err(problem) => json!({ "metrics": [], "problem": problem }),
+    }
+}
+
+/// `data/models.json`: the card of every model file (`*.json`) in `dir`, read generically so
+/// that the report shows whatever the card holds. A file that cannot be read is listed with
+/// its error; a missing directory is a problem with its fix.
+pub(crate) fn models_document(dir: &Path) -> Value {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) => {
+            let problem = Problem {
+                error: "models_unavailable",
+                cause: format!("cannot read the models directory {}: {e}", dir.display()),
+                fix: "run `aegis train` to write the model files, or point paths.models at them"
+                    .into(),
+            };
+            return json!({ "models": [], "problem": problem });
+        }
+    };
+    let mut files: Vec<_> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json") && p.is_file())
+        .collect();
+    files.sort();
+    let models: Vec<Value> = files.iter().map(|p| model_entry(p)).collect();
+    let problem = models.is_empty().then(|| Problem {
+        error: "no_models",
+        cause: format!("no model files (*.json) in {}", dir.display()),
+        fix: "run `aegis train` to train and write the models".into(),
+    });
+    json!({ "models": models, "problem": problem })
+}
+
+fn model_entry(path: &Path) -> Value {
+    let file = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let parsed = std::fs::read(path)
+        .map_err(|e| format!("cannot read it: {e}"))
+        .and_then(|b| {
+            serde_json::from_slice::<Value>(&b).map_err(|e| format!("it is not valid JSON: {e}"))
+        });
+    match parsed {
+        // Both the tree/logistic/HMM files (`aegismatrix-model`) and the sequence-model cards
+        // (`aegismatrix-nn-model`) carry a `card`.
+        Ok(v)
+            if v.get("format")
+                .and_then(Value::as_str)
+                .is_some_and(|f| f.starts_with("aegismatrix-") && f.ends_with("model")) =>
+        {
+            match v.get("card") {
+                Some(card) if card.is_object() => json!({
+                    "file": file,
+                    "format": v.get("format"),
+                    "format_version": v.get("format_version"),
+                    "card": card,
+                }),
+                _ => {
+                    json!({ "file": file, "error": "the model file has no card object; run `aegis train`" })
+                }
+            }
+        }
+        Ok(_) => {
+            json!({ "file": file, "error": "not an AegisMatrix model file (its \"format\" is not aegismatrix-model or aegismatrix-nn-model)" })
+        }
+        Err(e) => json!({ "file": file, "error": format!("{e}; run `aegis train`") }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn from_accepts_dates_and_times_and_rejects_the_rest() {
+        assert_eq!(
+            parse_from("2025-11-01").unwrap().to_rfc3339(),
+            "2025-11-01T00:00:00+00:00"
+        );
+        assert_eq!(
+            parse_from("2025-11-01T09:15:00+05:30")
+                .unwrap()
+                .to_rfc3339(),
+            "2025-11-01T03:45:00+00:00"
+        );
+        let p = parse_from("yesterday").unwrap_err();
+        assert_eq!(p.error, "bad_request");
+        assert!(p.cause.contains("yesterday"));
+    }
+
+    #[test]
+    fn missing_store_is_a_problem_with_a_fix() {
+        let dir = tempfile::tempdir().unwrap();
+        let doc = history_document(&dir.path().join("none.db"));
+        assert_eq!(doc["problem"]["error"], "store_unavailable");
+        assert!(
+            doc["problem"]["fix"]
+                .as_str()
+                .unwrap()
+                .contains("aegis run")
+        );
+        assert!(metric_names(&dir.path().join("none.db")).is_err());
+    }
+
+    #[test]
+    fn models_are_read_generically_and_bad_files_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(
+            models_document(&dir.path().join("nope"))["problem"]["error"],
+            "models_unavailable"
+        );
+        assert_eq!(models_document(dir.path())["problem"]["error"], "no_models");
+        std::fs::write(
+            dir.path().join("a.json"),
+            r#"{"format":"aegismatrix-model","format_version":1,"card":{"name":"a","version":2},"model":{}}"#,
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("b.json"), "{ not json").unwrap();
+        std::fs::write(
+            dir.path().join("c.json"),
+            r#"{"format":"aegismatrix-nn-model","format_version":1,"card":{"name":"direction_h5","kind":"bilstm"}}"#,
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("d.json"), r#"{"format":"something-else"}"#).unwrap();
+        std::fs::write(dir.path().join("c.txt"), "ignored").unwrap();
+        let doc = models_document(dir.path());
+        let models = doc["models"].as_array().unwrap();
+        assert_eq!(models.len(), 4);
+        assert_eq!(models[0]["card"]["name"], "a");
+        assert_eq!(models[0]["format_version"], 1);
+        assert_eq!(models[1]["file"], "b.json");
+        assert!(
+            models[1]["error"]
+                .as_str()
+                .unwrap()
+                .contains("not valid JSON")
+        );
+        assert_eq!(models[2]["card"]["kind"], "bilstm");
+        assert_eq!(models[2]["format"], "aegismatrix-nn-model");
+        assert!(
+            models[3]["error"]
+                .as_str()
+                .unwrap()
+                .contains("not an AegisMatrix model file")
+        );
+        assert!(doc["problem"].is_null());
+    }
+}

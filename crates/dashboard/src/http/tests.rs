@@ -1,0 +1,348 @@
+use super::*;
+use axum::http::Request;
+use tower::ServiceExt;
+
+const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/payload.json");
+
+struct Env {
+    dir: tempfile::TempDir,
+    app: Router,
+}
+
+fn env_with_payload(payload: Option<&[u8]>) -> Env {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    if let Some(bytes) = payload {
+        std::fs::write(out.join(aegis_payload::PAYLOAD_FILE), bytes).unwrap();
+    }
+    let config = ServeConfig::new(out, dir.path().join("aegis.db"), dir.path().join("models"));
+    let app = router(config);
+    Env { dir, app }
+}
+
+fn fixture() -> Vec<u8> {
+    std::fs::read(FIXTURE).unwrap()
+}
+
+async fn get(app: &Router, uri: &str, headers: &[(&str, &str)]) -> Response {
+    let mut req = Request::get(uri);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    app.clone()
+        .oneshot(req.body(Body::empty()).unwrap())
+        .await
+        .unwrap()
+}
+
+async fn body(res: Response) -> Vec<u8> {
+    axum::body::to_bytes(res.into_body(), usize::MAX)
+        .await
+        .unwrap()
+        .to_vec()
+}
+
+async fn json_body(res: Response) -> Value {
+    serde_json::from_slice(&body(res).await).unwrap()
+}
+
+fn h<'a>(res: &'a Response, name: &str) -> &'a str {
+    res.headers()
+        .get(name)
+        .map(|v| v.to_str().unwrap())
+        .unwrap_or("")
+}
+
+#[tokio::test]
+async fn index_has_security_headers_and_revalidates() {
+    let env = env_with_payload(Some(&fixture()));
+    let res = get(&env.app, "/", &[]).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(h(&res, "content-security-policy"), CSP);
+    assert_eq!(h(&res, "x-content-type-options"), "nosniff");
+    assert_eq!(h(&res, "referrer-policy"), "no-referrer");
+    assert_eq!(h(&res, "cache-control"), "no-cache");
+    let etag = h(&res, "etag").to_string();
+    let html = String::from_utf8(body(res).await).unwrap();
+    assert!(html.contains(&format!("assets/{}/js/app.js", assets::version())));
+    assert!(html.contains("content=\"60\""), "refresh interval rendered");
+    let again = get(&env.app, "/", &[("if-none-match", &etag)]).await;
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    assert!(body(again).await.is_empty());
+}
+
+#[tokio::test]
+async fn assets_are_immutable_under_their_version_and_compressed() {
+    let env = env_with_payload(None);
+    let uri = format!("/assets/{}/js/app.js", assets::version());
+    let res = get(&env.app, &uri, &[("accept-encoding", "gzip")]).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        h(&res, "cache-control"),
+        "public, max-age=31536000, immutable"
+    );
+    assert_eq!(h(&res, "content-type"), "text/javascript; charset=utf-8");
+    assert_eq!(h(&res, "content-encoding"), "gzip");
+    let gz = body(res).await;
+    assert!(gz.len() < assets::asset("js/app.js").unwrap().bytes.len());
+    let br = get(&env.app, &uri, &[("accept-encoding", "br")]).await;
+    assert_eq!(h(&br, "content-encoding"), "br");
+    // An old version still works, but is not cached for a year.
+    let old = get(&env.app, "/assets/000000000000/js/app.js", &[]).await;
+    assert_eq!(old.status(), StatusCode::OK);
+    assert_eq!(h(&old, "cache-control"), "no-cache");
+    assert_eq!(
+        get(&env.app, "/assets/x/nope.js", &[]).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        get(&env.app, "/nope.html", &[]).await.status(),
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn payload_is_served_verbatim_with_etag_and_304() {
+    let env = env_with_payload(Some(&fixture()));
+    for uri in ["/api/payload", "/data/payload.json"] {
+        let res = get(&env.app, uri, &[]).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        assert_eq!(h(&res, "cache-control"), "no-cache");
+        assert_eq!(h(&res, "content-type"), "application/json");
+        let etag = h(&res, "etag").to_string();
+        assert_eq!(etag, etag_of(&fixture()));
+        assert_eq!(body(res).await, fixture());
+        let again = get(&env.app, uri, &[("if-none-match", &etag)]).await;
+        assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    }
+}
+
+#[tokio::test]
+async fn missing_or_invalid_payload_is_503_with_cause_and_fix_and_the_server_keeps_going() {
+    let env = env_with_payload(None);
+    let res = get(&env.app, "/api/payload", &[]).await;
+    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(h(&res, "cache-control"), "no-store");
+    let v = json_body(res).await;
+    assert_eq!(v["error"], "payload_missing");
+    assert!(v["cause"].as_str().unwrap().contains("aegismatrix.json"));
+    assert!(v["fix"].as_str().unwrap().contains("aegis run"));
+    let health = get(&env.app, "/healthz", &[]).await;
+    assert_eq!(health.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(json_body(health).await["status"], "failing");
+
+    let path = env.dir.path().join("out").join(aegis_payload::PAYLOAD_FILE);
+    std::fs::write(&path, b"{ half a payl").unwrap();
+    let v = json_body(get(&env.app, "/data/payload.json", &[]).await).await;
+    assert_eq!(v["error"], "payload_invalid");
+
+    std::fs::write(&path, fixture()).unwrap();
+    assert_eq!(
+        get(&env.app, "/api/payload", &[]).await.status(),
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn healthz_reports_degraded_with_the_unavailable_and_stale_metrics() {
+    let env = env_with_payload(Some(&fixture()));
+    let res = get(&env.app, "/healthz", &[]).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let v = json_body(res).await;
+    assert_eq!(v["status"], "degraded");
+    assert_eq!(v["unavailable"][0], "seller.expiries[0].max_pain");
+    assert_eq!(v["stale"][0], "market.vix");
+    let reasons = v["reasons"].as_array().unwrap();
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.as_str().unwrap().contains("no option chain is stored"))
+    );
+    // The fixture was generated in 2025 during a session: far beyond the 30-minute limit now.
+    assert!(reasons.iter().any(|r| {
+        r.as_str()
+            .unwrap()
+            .contains("minutes ago during an open session")
+    }));
+}
+
+#[test]
+fn healthz_ok_when_fresh_and_complete_and_failing_when_the_payload_says_so() {
+    let mut payload: aegis_payload::Payload = serde_json::from_slice(&fixture()).unwrap();
+    payload.meta.health.unavailable.clear();
+    payload.meta.health.stale.clear();
+    payload.meta.health.status = HealthStatus::Ok;
+    let now = payload.meta.generated_at.with_timezone(&Utc) + chrono::Duration::minutes(5);
+    let wrap = |p: &aegis_payload::Payload| {
+        Ok(Arc::new(crate::payload_cache::LoadedPayload {
+            bytes: Arc::from(&b""[..]),
+            etag: String::new(),
+            payload: p.clone(),
+        }))
+    };
+    let (status, body) = health_report(wrap(&payload), now);
+    assert_eq!(status, HealthStatus::Ok, "{body}");
+    assert_eq!(body["age_seconds"], 300);
+    let late = now + chrono::Duration::minutes(40);
+    assert_eq!(
+        health_report(wrap(&payload), late).0,
+        HealthStatus::Degraded
+    );
+    payload.meta.health.status = HealthStatus::Failing;
+    assert_eq!(health_report(wrap(&payload), now).0, HealthStatus::Failing);
+}
+
+#[tokio::test]
+async fn schema_history_and_models() {
+    let env = env_with_payload(Some(&fixture()));
+    let schema = json_body(get(&env.app, "/api/schema", &[]).await).await;
+    assert_eq!(schema, aegis_payload::schema());
+    assert_eq!(
+        json_body(get(&env.app, "/data/schema.json", &[]).await).await,
+        schema
+    );
+
+    // No store yet: the history says so, with the fix.
+    let res = get(&env.app, "/api/history", &[]).await;
+    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(json_body(res).await["error"], "store_unavailable");
+    let doc = json_body(get(&env.app, "/data/history.json", &[]).await).await;
+    assert_eq!(doc["problem"]["error"], "store_unavailable");
+
+    // Two runs in the store.
+    let store_path = env.dir.path().join("aegis.db");
+    {
+        let mut store = aegis_store::Store::open(&store_path).unwrap();
+        let payload: aegis_payload::Payload = serde_json::from_slice(&fixture()).unwrap();
+        for (i, spot) in [26100.5, 26209.65].into_iter().enumerate() {
+            let mut p = payload.clone();
+            p.market.spot.value.as_mut().unwrap().value = spot;
+            let t = payload.meta.data_as_of.with_timezone(&Utc) + chrono::Duration::days(i as i64);
+            let run = store
+                .record_run(&aegis_store::RunRecord {
+                    started_at: t,
+                    finished_at: Some(t),
+                    status: aegis_store::RunStatus::Ok,
+                    exit_code: Some(0),
+                    message: None,
+                    payload_sha256: None,
+                })
+                .unwrap();
+            store
+                .store_payload(
+                    run,
+                    t,
+                    t,
+                    &aegis_payload::to_json(&p),
+                    &aegis_payload::metric_points(&p),
+                )
+                .unwrap();
+        }
+    }
+    let names = json_body(get(&env.app, "/api/history", &[]).await).await;
+    let names: Vec<&str> = names["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"market.spot") && names.contains(&"seller.expiries[0].max_pain"));
+    for m in HISTORY_METRICS_NAMES() {
+        assert!(
+            names.contains(&m),
+            "history metric {m} is not a payload metric"
+        );
+    }
+    let spot = json_body(get(&env.app, "/api/history?metric=market.spot", &[]).await).await;
+    let values: Vec<f64> = spot["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["value"].as_f64().unwrap())
+        .collect();
+    assert_eq!(values, vec![26100.5, 26209.65]);
+    let later = json_body(
+        get(
+            &env.app,
+            "/api/history?metric=market.spot&from=2025-11-29",
+            &[],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(later["points"].as_array().unwrap().len(), 1);
+    let bad = get(&env.app, "/api/history?metric=market.spot&from=soon", &[]).await;
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+    let mp = json_body(
+        get(
+            &env.app,
+            "/api/history?metric=seller.expiries%5B0%5D.max_pain",
+            &[],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(mp["points"][0]["status"], "unavailable");
+    assert!(mp["points"][0]["value"].is_null());
+    let doc = json_body(get(&env.app, "/data/history.json", &[]).await).await;
+    assert!(doc["problem"].is_null());
+    assert_eq!(doc["metrics"][0]["metric"], "market.spot");
+    assert_eq!(doc["metrics"][0]["points"][1]["value"], 26209.65);
+
+    // Models: none yet, then one.
+    let m = json_body(get(&env.app, "/api/models", &[]).await).await;
+    assert_eq!(m["problem"]["error"], "models_unavailable");
+    let models = env.dir.path().join("models");
+    std::fs::create_dir_all(&models).unwrap();
+    std::fs::copy(
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/models/direction_h1.json"
+        ),
+        models.join("direction_h1.json"),
+    )
+    .unwrap();
+    let m = json_body(get(&env.app, "/data/models.json", &[]).await).await;
+    assert_eq!(m["models"][0]["card"]["name"], "direction_h1");
+    assert!(m["problem"].is_null());
+}
+
+#[allow(non_snake_case)]
+fn HISTORY_METRICS_NAMES() -> Vec<&'static str> {
+    crate::HISTORY_METRICS.iter().map(|m| m.metric).collect()
+}
+
+#[tokio::test]
+async fn binds_port_zero_and_shuts_down_gracefully() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = ServeConfig::new(dir.path(), dir.path().join("s.db"), dir.path());
+    config.bind = "127.0.0.1:0".parse().unwrap();
+    let server = Server::bind(config.clone()).await.unwrap();
+    let addr = server.local_addr();
+    assert_ne!(addr.port(), 0);
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let handle = tokio::spawn(server.run(async {
+        let _ = rx.await;
+    }));
+    // A raw HTTP/1.1 request over the socket.
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    use std::io::{Read, Write};
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut reply = String::new();
+    tokio::task::spawn_blocking(move || stream.read_to_string(&mut reply).map(|_| reply))
+        .await
+        .unwrap()
+        .map(|reply| assert!(reply.starts_with("HTTP/1.1 503"), "{reply}"))
+        .unwrap();
+    tx.send(()).unwrap();
+    handle.await.unwrap().unwrap();
+
+    config.refresh_secs = 1;
+    assert!(matches!(
+        Server::bind(config).await,
+        Err(DashboardError::Config { .. })
+    ));
+}

@@ -1,0 +1,951 @@
+//! Browser tests in Debian's Chromium, driven through chromedriver (WebDriver) with fantoccini.
+//!
+//! Each test starts the dashboard server in-process on 127.0.0.1:0 with the fixture payload, a
+//! temporary store holding two runs and the fixture model file, then a chromedriver on a free
+//! loopback port and a headless Chromium with a fresh profile. Tests take turns (one Chromium at
+//! a time: the machine has two cores). Without Chromium they fail, saying what to install.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use aegis_dashboard::{ServeConfig, Server};
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{Value, json};
+
+const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/payload.json");
+const MODEL: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/models/direction_h1.json"
+);
+const INSTALL: &str =
+    "run `apt-get install -y chromium chromium-driver` (Debian's Chromium and its WebDriver)";
+/// Flags for Chromium as root in a container.
+const CHROMIUM_FLAGS: &[&str] = &[
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+    "--disable-breakpad",
+    "--disable-crash-reporter",
+];
+const VIEWS: [&str; 3] = ["direction", "sellers", "buyers"];
+
+/// One Chromium at a time (an async mutex: each test has its own runtime).
+static ONE_BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+fn on_path(name: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|d| d.join(name))
+            .find(|p| p.is_file())
+    })
+}
+
+/// Chromium and chromedriver, or a failure that says how to install them.
+fn browser_binaries() -> (PathBuf, PathBuf) {
+    let chromium = on_path("chromium")
+        .or_else(|| on_path("chromium-browser"))
+        .unwrap_or_else(|| panic!("Chromium is not installed (no `chromium` on PATH): {INSTALL}"));
+    let driver = on_path("chromedriver").unwrap_or_else(|| {
+        panic!("chromedriver is not installed (no `chromedriver` on PATH): {INSTALL}")
+    });
+    (chromium, driver)
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn wait_for_port(port: u16, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "{what} did not start listening on port {port}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The workspace's target directory (CARGO_TARGET_DIR, or `target/` beside the workspace).
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"))
+}
+
+/// A chromedriver process, killed on drop.
+struct Driver {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A browser session on a fresh profile.
+struct Browser {
+    client: Client,
+    _driver: Driver,
+    profile: tempfile::TempDir,
+}
+
+impl Drop for Browser {
+    /// A test that fails never closes its session: end the Chromium processes of this
+    /// session's profile (found by their command line, killed by pid) so none is orphaned.
+    fn drop(&mut self) {
+        let marker = format!("--user-data-dir={}", self.profile.path().display());
+        let Ok(procs) = std::fs::read_dir("/proc") else {
+            return;
+        };
+        for entry in procs.flatten() {
+            let name = entry.file_name();
+            let Some(pid) = name
+                .to_str()
+                .filter(|n| n.bytes().all(|b| b.is_ascii_digit()))
+            else {
+                continue;
+            };
+            let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
+            if String::from_utf8_lossy(&cmdline).contains(&marker) {
+                let _ = Command::new("kill").args(["-9", pid]).status();
+            }
+        }
+    }
+}
+
+impl Browser {
+    async fn start(width: u32, height: u32) -> Browser {
+        Self::start_with(width, height, false).await
+    }
+
+    /// With `phone`, the viewport is emulated at exactly `width`×`height` CSS pixels (a
+    /// headless window cannot be narrower than 500 px).
+    async fn start_with(width: u32, height: u32, phone: bool) -> Browser {
+        let (chromium, driver_bin) = browser_binaries();
+        let port = free_port();
+        let child = Command::new(&driver_bin)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}; {INSTALL}", driver_bin.display()));
+        let driver = Driver { child, port };
+        wait_for_port(driver.port, "chromedriver");
+        let profile = tempfile::tempdir().unwrap();
+        let mut args: Vec<String> = CHROMIUM_FLAGS.iter().map(|s| s.to_string()).collect();
+        args.push(format!("--user-data-dir={}", profile.path().display()));
+        args.push(format!("--window-size={width},{height}"));
+        let mut chrome_options = json!({ "binary": chromium, "args": args });
+        if phone {
+            chrome_options["mobileEmulation"] =
+                json!({ "deviceMetrics": { "width": width, "height": height, "pixelRatio": 1.0 } });
+        }
+        let caps = json!({ "browserName": "chrome", "goog:chromeOptions": chrome_options });
+        let caps = match caps {
+            Value::Object(m) => m,
+            _ => unreachable!(),
+        };
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        let client = ClientBuilder::new(connector)
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{}", driver.port))
+            .await
+            .unwrap_or_else(|e| panic!("cannot start a Chromium session: {e}; {INSTALL}"));
+        Browser {
+            client,
+            _driver: driver,
+            profile,
+        }
+    }
+
+    /// Ends the session (Chromium quits).
+    async fn close(&self) {
+        self.client.clone().close().await.unwrap();
+    }
+
+    async fn js(&self, script: &str) -> Value {
+        self.client
+            .execute(script, vec![])
+            .await
+            .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
+    }
+
+    /// Polls `condition` (a JS expression) until it is truthy, for up to 15 s.
+    async fn wait(&self, condition: &str) {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let v = self.js(&format!("return Boolean({condition});")).await;
+            if v == Value::Bool(true) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for: {condition}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    async fn text(&self, css: &str) -> String {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no element {css}: {e}"))
+            .text()
+            .await
+            .unwrap()
+    }
+
+    async fn click(&self, css: &str) {
+        let quoted = serde_json::to_string(css).unwrap();
+        self.js(&format!("const e = document.querySelector({quoted}); if (e) e.scrollIntoView({{block: 'center'}}); return null;"))
+            .await;
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no element {css}: {e}"))
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("cannot click {css}: {e}"));
+    }
+
+    /// Opens `url` and dismisses the disclaimer, then waits for the tiles.
+    async fn open_dashboard(&self, url: &str) {
+        self.client.goto(url).await.unwrap();
+        self.wait("document.getElementById('disclaimer-accept')")
+            .await;
+        self.click("#disclaimer-accept").await;
+        self.wait("!document.getElementById('disclaimer') && document.querySelectorAll('#grid .tile').length === 12").await;
+    }
+
+    async fn select_view(&self, view: &str) {
+        self.click(&format!("#tab-{view}")).await;
+        self.wait(&format!(
+            "document.getElementById('view').dataset.view === '{view}' && document.querySelectorAll('#grid .tile').length === 12"
+        ))
+        .await;
+    }
+
+    async fn csp_violations(&self) -> Vec<Value> {
+        self.js("return window.aegisCspViolations || ['no recorder'];")
+            .await
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+}
+
+/// The dashboard server, in-process, with the fixture data.
+struct Site {
+    dir: tempfile::TempDir,
+    addr: SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Site {
+    async fn start() -> Site {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        let models = dir.path().join("models");
+        std::fs::create_dir_all(&out).unwrap();
+        std::fs::create_dir_all(&models).unwrap();
+        std::fs::copy(FIXTURE, out.join(aegis_payload::PAYLOAD_FILE)).unwrap();
+        std::fs::copy(MODEL, models.join("direction_h1.json")).unwrap();
+        let store = dir.path().join("aegis.db");
+        seed_store(&store);
+        let mut config = ServeConfig::new(out, store, models);
+        config.bind = "127.0.0.1:0".parse().unwrap();
+        let server = Server::bind(config).await.unwrap();
+        let addr = server.local_addr();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(server.run(async {
+            let _ = rx.await;
+        }));
+        Site {
+            dir,
+            addr,
+            stop: Some(tx),
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://{}/{path}", self.addr)
+    }
+
+    fn payload_path(&self) -> PathBuf {
+        self.dir
+            .path()
+            .join("out")
+            .join(aegis_payload::PAYLOAD_FILE)
+    }
+}
+
+impl Drop for Site {
+    fn drop(&mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// Two runs of the fixture payload, a day apart, with different spot values.
+fn seed_store(path: &Path) {
+    use chrono::Utc;
+    let mut store = aegis_store::Store::open(path).unwrap();
+    let payload: aegis_payload::Payload =
+        serde_json::from_str(&std::fs::read_to_string(FIXTURE).unwrap()).unwrap();
+    for (i, spot) in [26100.5, 26209.65].into_iter().enumerate() {
+        let mut p = payload.clone();
+        p.market.spot.value.as_mut().unwrap().value = spot;
+        let t = payload.meta.data_as_of.with_timezone(&Utc) + chrono::Duration::days(i as i64 - 1);
+        let run = store
+            .record_run(&aegis_store::RunRecord {
+                started_at: t,
+                finished_at: Some(t),
+                status: aegis_store::RunStatus::Ok,
+                exit_code: Some(0),
+                message: None,
+                payload_sha256: None,
+            })
+            .unwrap();
+        store
+            .store_payload(
+                run,
+                t,
+                t,
+                &aegis_payload::to_json(&p),
+                &aegis_payload::metric_points(&p),
+            )
+            .unwrap();
+    }
+}
+
+async fn lock() -> tokio::sync::MutexGuard<'static, ()> {
+    ONE_BROWSER.lock().await
+}
+
+/// Texts that must appear in a tile, by tile id.
+type TileTexts = Vec<(&'static str, Vec<&'static str>)>;
+
+/// (view, its tiles in order with the texts each must show), from the fixture's numbers.
+fn expected_tiles() -> Vec<(&'static str, TileTexts)> {
+    vec![
+        (
+            "direction",
+            vec![
+                (
+                    "dir-today",
+                    vec![
+                        "UP",
+                        "conviction 41%",
+                        "+0.08%",
+                        "Inside (26,172–26,281)",
+                        "0.74×",
+                    ],
+                ),
+                ("dir-spot", vec!["26,209.65", "−5.90", "26,215.55"]),
+                (
+                    "dir-vix",
+                    vec![
+                        "11.24",
+                        "−0.55",
+                        "Why: newest India VIX bar is from 13:10 IST",
+                    ],
+                ),
+                (
+                    "dir-t1",
+                    vec!["▲ UP", "conviction 41%", "Beats climatology (BSS +0.021)"],
+                ),
+                ("dir-t3", vec!["NEUTRAL", "27%"]),
+                ("dir-t5", vec!["UP", "45%"]),
+                ("dir-t10", vec!["47%"]),
+                ("dir-t20", vec!["50%"]),
+                ("dir-t40", vec!["NEUTRAL", "No demonstrated skill"]),
+                ("dir-risk", vec!["0.34", "12%"]),
+                ("dir-regime", vec!["Low vol bull", "78%"]),
+                ("direction-help", vec!["Click any tile"]),
+            ],
+        ),
+        (
+            "sellers",
+            vec![
+                ("sel-range", vec!["25,900 – 26,500", "4.1% / 4.6%", "garch"]),
+                (
+                    "sel-maxpain",
+                    vec!["no option chain is stored", "aegis fetch --chain"],
+                ),
+                ("sel-stress", vec!["27 / 100", "Calm", "±237 pts"]),
+                ("sel-trap", vec!["Medium", "31%", "36%", "+1.44"]),
+                ("sel-skew", vec!["no option chain is stored"]),
+                (
+                    "sel-regime",
+                    vec!["Calm", "India VIX 11.24 is in the bottom 7%"],
+                ),
+                ("sel-breach", vec!["model", "history"]),
+                ("sel-hitrate", vec!["90.3%", "2,178 / 2,412"]),
+                ("sel-flag", vec!["CAUTION", "Expiry in 2 trading days"]),
+                ("sel-spot", vec!["26,209.65", "310 pts below"]),
+                ("sel-vix", vec!["11.24", "premium carries a cushion"]),
+                ("sellers-help", vec!["Click any tile"]),
+            ],
+        ),
+        (
+            "buyers",
+            vec![
+                ("buy-breakout", vec!["19 / 100", "Low", "24%"]),
+                ("buy-bias", vec!["UP 57%", "DOWN 43%"]),
+                ("buy-theta", vec!["Don't waste premium", "36%", "318.5"]),
+                ("buy-next5", vec!["D+2", "33%", "High"]),
+                ("buy-gamma", vec!["09:15–09:45", "20 sessions"]),
+                ("buy-regime", vec!["Mean revert", "0.81", "17.6"]),
+                ("buy-spikehit", vec!["41%", "583"]),
+                ("buy-levels", vec!["26,310.45", "25,842.95", "call wall"]),
+                (
+                    "buy-env",
+                    vec!["Speculative only", "Straddle edge probability 0.36"],
+                ),
+                ("buy-spot", vec!["26,209.65"]),
+                ("buy-vix", vec!["11.24", "9% (Low)"]),
+                ("buyers-help", vec!["Click any tile"]),
+            ],
+        ),
+    ]
+}
+
+#[tokio::test]
+async fn every_tab_renders_every_tile_with_the_payload_values() {
+    let _one = lock().await;
+    let site = Site::start().await;
+    let b = Browser::start(1280, 1000).await;
+    b.open_dashboard(&site.url("")).await;
+    let first_render = b
+        .js("const e = performance.getEntriesByName('aegis-first-render')[0]; return e ? e.startTime : null;")
+        .await;
+    eprintln!(
+        "time to first render on loopback: {first_render} ms (performance.mark after the first tiles)"
+    );
+    for (view, tiles) in expected_tiles() {
+        b.select_view(view).await;
+        let ids = b
+            .js("return [...document.querySelectorAll('#grid .tile')].map(t => t.dataset.tile);")
+            .await;
+        let ids: Vec<&str> = ids
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        let want: Vec<&str> = tiles.iter().map(|(id, _)| *id).collect();
+        assert_eq!(ids, want, "tiles of the {view} tab");
+        for (id, texts) in &tiles {
+            let text = b.text(&format!("[data-tile='{id}']")).await;
+            for t in texts {
+                assert!(
+                    text.contains(t),
+                    "tile {id} should show `{t}`; it shows:\n{text}"
+                );
+            }
+            if !id.ends_with("-help") {
+                // Every data tile shows its provenance and age in its footer.
+                let prov = b.text(&format!("[data-tile='{id}'] .prov")).await;
+                assert!(
+                    prov.contains(" ago")
+                        || prov.contains("just now")
+                        || prov.contains("no data time"),
+                    "tile {id} provenance: {prov}"
+                );
+            }
+        }
+        // Charts drawn by Chartist are in the page (after its deferred initialisation).
+        b.wait("document.querySelectorAll('#grid .ct-line, #grid .ct-bar').length > 0")
+            .await;
+    }
+    // The line charts render without any CSP violation (the attr shim works).
+    assert_eq!(b.csp_violations().await, Vec::<Value>::new());
+    // Model provenance names the model and version.
+    b.select_view("direction").await;
+    let prov = b.text("[data-tile='dir-t1'] .prov").await;
+    assert!(prov.contains("direction_h1@4"), "{prov}");
+    b.close().await;
+}
+
+#[tokio::test]
+async fn clicking_any_tile_opens_its_help_and_escape_closes_it() {
+    let _one = lock().await;
+    let site = Site::start().await;
+    let b = Browser::start(1280, 1000).await;
+    b.open_dashboard(&site.url("")).await;
+    for view in VIEWS {
+        b.select_view(view).await;
+        let ids = b
+            .js("return [...document.querySelectorAll('#grid .tile')].map(t => t.dataset.tile);")
+            .await;
+        for id in ids.as_array().unwrap() {
+            let id = id.as_str().unwrap();
+            b.click(&format!("[data-tile='{id}'] .tile-title")).await;
+            b.wait("document.getElementById('help-dialog')").await;
+            let dialog = b.client.find(Locator::Css("#help-dialog")).await.unwrap();
+            assert_eq!(
+                dialog.attr("aria-modal").await.unwrap().as_deref(),
+                Some("true")
+            );
+            let text = dialog.text().await.unwrap();
+            for part in [
+                "What it shows",
+                "How to read it",
+                "How a trader might use it",
+                "Method",
+            ] {
+                // Headings are upper-cased by CSS in the rendered text.
+                assert!(
+                    text.to_lowercase().contains(&part.to_lowercase()),
+                    "help of {id} lacks `{part}`:\n{text}"
+                );
+            }
+            assert!(text.len() > 400, "help of {id} is too short:\n{text}");
+            // Focus moved into the dialog; the page behind is inert.
+            assert_eq!(b.js("return document.getElementById('help-dialog').contains(document.activeElement);").await, Value::Bool(true));
+            assert_eq!(
+                b.js("return document.getElementById('page').inert;").await,
+                Value::Bool(true)
+            );
+            b.client
+                .active_element()
+                .await
+                .unwrap()
+                .send_keys("\u{e00c}")
+                .await
+                .unwrap();
+            b.wait(
+                "!document.getElementById('help-dialog') && !document.getElementById('page').inert",
+            )
+            .await;
+        }
+    }
+    // The help button is a real button that opens the same pop-up.
+    b.click("[data-tile='buy-gamma'] .help-btn").await;
+    b.wait("document.getElementById('help-dialog')").await;
+    assert!(b.text("#help-dialog").await.contains("13 half-hour blocks"));
+    b.click("#help-dialog .modal-close").await;
+    b.wait("!document.getElementById('help-dialog')").await;
+    b.close().await;
+}
+
+#[tokio::test]
+async fn disclaimer_blocks_until_understood_and_returns_after_two_days() {
+    let _one = lock().await;
+    let site = Site::start().await;
+    let b = Browser::start(1280, 1000).await;
+    b.client.goto(&site.url("")).await.unwrap();
+    b.wait("document.getElementById('disclaimer')").await;
+    let d = b.client.find(Locator::Css("#disclaimer")).await.unwrap();
+    assert_eq!(d.attr("role").await.unwrap().as_deref(), Some("dialog"));
+    assert_eq!(d.attr("aria-modal").await.unwrap().as_deref(), Some("true"));
+    assert!(d.text().await.unwrap().contains("not investment advice"));
+    // It blocks the page: a click on a tab does not get through.
+    let _ = b
+        .client
+        .find(Locator::Css("#tab-buyers"))
+        .await
+        .unwrap()
+        .click()
+        .await;
+    assert_eq!(
+        b.js("return document.getElementById('tab-buyers').getAttribute('aria-selected');")
+            .await,
+        json!("false")
+    );
+    // Neither Escape nor a click on the backdrop closes it; there is no close button.
+    b.client
+        .active_element()
+        .await
+        .unwrap()
+        .send_keys("\u{e00c}")
+        .await
+        .unwrap();
+    b.js("document.querySelector('.modal-backdrop').click(); return null;")
+        .await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(
+        b.js("return Boolean(document.getElementById('disclaimer'));")
+            .await,
+        json!(true)
+    );
+    assert_eq!(
+        b.js("return document.querySelectorAll('#disclaimer .modal-close').length;")
+            .await,
+        json!(0)
+    );
+    b.click("#disclaimer-accept").await;
+    b.wait("!document.getElementById('disclaimer')").await;
+    b.select_view("buyers").await;
+    // Remembered: not shown after a reload.
+    b.client.refresh().await.unwrap();
+    b.wait("document.querySelectorAll('#grid .tile').length === 12")
+        .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        b.js("return Boolean(document.getElementById('disclaimer'));")
+            .await,
+        json!(false)
+    );
+    // Accepted three days ago: shown again.
+    b.js("localStorage.setItem('aegis.disclaimerAcceptedAt', String(Date.now() - 3 * 24 * 3600 * 1000)); return null;").await;
+    b.client.refresh().await.unwrap();
+    b.wait("document.getElementById('disclaimer')").await;
+    b.close().await;
+}
+
+#[tokio::test]
+async fn theme_toggles_and_persists_across_reload() {
+    let _one = lock().await;
+    let site = Site::start().await;
+    let b = Browser::start(1280, 1000).await;
+    b.open_dashboard(&site.url("")).await;
+    let bg = "return getComputedStyle(document.body).backgroundColor;";
+    let tile_bg = "return getComputedStyle(document.querySelector('.tile')).backgroundColor;";
+    assert_eq!(
+        b.js("return document.documentElement.dataset.theme;").await,
+        json!("dark")
+    );
+    assert_eq!(b.js(bg).await, json!("rgb(8, 16, 21)"));
+    assert_eq!(b.js(tile_bg).await, json!("rgb(14, 20, 28)"));
+    b.click("#theme-toggle").await;
+    assert_eq!(
+        b.js("return document.documentElement.dataset.theme;").await,
+        json!("light")
+    );
+    assert_eq!(b.js(bg).await, json!("rgb(247, 251, 254)"));
+    assert_eq!(b.js(tile_bg).await, json!("rgb(255, 255, 255)"));
+    b.client.refresh().await.unwrap();
+    b.wait("document.querySelectorAll('#grid .tile').length === 12")
+        .await;
+    assert_eq!(
+        b.js("return document.documentElement.dataset.theme;").await,
+        json!("light")
+    );
+    assert_eq!(b.js(bg).await, json!("rgb(247, 251, 254)"));
+    // The up colour follows the theme.
+    assert_eq!(
+        b.js("return getComputedStyle(document.documentElement).getPropertyValue('--up').trim();")
+            .await,
+        json!("#1FA378")
+    );
+    b.click("#theme-toggle").await;
+    assert_eq!(b.js(bg).await, json!("rgb(8, 16, 21)"));
+    b.close().await;
+}
+
+#[tokio::test]
+async fn unavailable_and_stale_metrics_say_why_and_what_to_do() {
+    let _one = lock().await;
+    let site = Site::start().await;
+    let b = Browser::start(1280, 1000).await;
+    b.open_dashboard(&site.url("#sellers")).await;
+    b.wait("document.getElementById('view').dataset.view === 'sellers'")
+        .await;
+    let tile = b
+        .client
+        .find(Locator::Css("[data-tile='sel-maxpain']"))
+        .await
+        .unwrap();
+    assert_eq!(
+        tile.attr("data-status").await.unwrap().as_deref(),
+        Some("unavailable")
+    );
+    let text = tile.text().await.unwrap();
+    assert!(text.contains("Why: no option chain is stored"), "{text}");
+    assert!(text.contains("Fix: aegis fetch --chain"), "{text}");
+    // Banners: degraded health lists the unavailable metrics, stale data the stale one.
+    let banners = b.text("#banners").await;
+    assert!(
+        banners.contains("Health: degraded — 2 metrics are unavailable"),
+        "{banners}"
+    );
+    assert!(banners.contains("seller.expiries[0].max_pain"), "{banners}");
+    assert!(
+        banners.contains("Stale data") && banners.contains("market.vix"),
+        "{banners}"
+    );
+    // Another expiry has a chain: the max pain and its curve appear.
+    b.js("const s = document.getElementById('expiry-select'); s.value = '1'; s.dispatchEvent(new Event('change')); return null;").await;
+    b.wait("document.querySelector(\"[data-tile='sel-maxpain']\").dataset.status === 'ok'")
+        .await;
+    let text = b.text("[data-tile='sel-maxpain']").await;
+    assert!(
+        text.contains("26,100") && text.contains("zone 26,000 – 26,200") && text.contains("1.12"),
+        "{text}"
+    );
+    b.wait("document.querySelectorAll(\"[data-tile='sel-maxpain'] .ct-area\").length > 0")
+        .await;
+    assert!(
+        b.text("[data-tile='sel-skew']")
+            .await
+            .contains("RR25 −2.87")
+    );
+    let shots = target_dir().join("screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    std::fs::write(
+        shots.join("sellers-expiry2-dark.png"),
+        b.client.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    // A simulated payload written while the page is open shows its banner after a refresh.
+    let mut v: Value =
+        serde_json::from_str(&std::fs::read_to_string(site.payload_path()).unwrap()).unwrap();
+    v["meta"]["simulated"] = json!(true);
+    aegis_payload::write_file_atomic(
+        &site.payload_path(),
+        serde_json::to_string(&v).unwrap().as_bytes(),
+    )
+    .unwrap();
+    b.click("#refresh").await;
+    b.wait("document.querySelector('[data-banner=simulated]')")
+        .await;
+    // A broken payload: the last good one stays on screen, with an error banner naming the fix.
+    std::fs::write(site.payload_path(), "{ broken").unwrap();
+    b.click("#refresh").await;
+    b.wait("document.querySelector('[data-banner=error]')")
+        .await;
+    let banners = b.text("#banners").await;
+    assert!(
+        banners.contains("is not valid JSON") && banners.contains("aegis run"),
+        "{banners}"
+    );
+    assert_eq!(
+        b.js("return document.querySelectorAll('#grid .tile').length;")
+            .await,
+        json!(12)
+    );
+    b.close().await;
+}
+
+#[tokio::test]
+async fn narrow_phone_viewport_never_scrolls_sideways() {
+    let _one = lock().await;
+    let site = Site::start().await;
+    let b = Browser::start_with(390, 844, true).await;
+    b.open_dashboard(&site.url("")).await;
+    assert_eq!(b.js("return window.innerWidth;").await, json!(390));
+    for view in VIEWS {
+        b.select_view(view).await;
+        b.wait("document.querySelectorAll('#grid .ct-line, #grid .ct-bar').length > 0")
+            .await;
+        let dims = b.js("return [document.documentElement.scrollWidth, document.documentElement.clientWidth];").await;
+        let (sw, cw) = (dims[0].as_u64().unwrap(), dims[1].as_u64().unwrap());
+        assert!(
+            sw <= cw,
+            "{view}: scrollWidth {sw} > clientWidth {cw} at 390 px"
+        );
+        let wide = b
+            .js("return [...document.querySelectorAll('#page *')].filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5).map(e => e.tagName + '.' + e.className).slice(0, 5);")
+            .await;
+        assert_eq!(wide, json!([]), "{view}: elements overflow the viewport");
+        let dir = target_dir().join("screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join(format!("{view}-phone-dark.png")),
+            b.client.screenshot().await.unwrap(),
+        )
+        .unwrap();
+    }
+    b.close().await;
+}
+
+#[tokio::test]
+async fn screenshots_of_every_tab_in_both_themes() {
+    let _one = lock().await;
+    let site = Site::start().await;
+    let b = Browser::start(1280, 1900).await;
+    b.open_dashboard(&site.url("")).await;
+    let dir = target_dir().join("screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    for theme in ["dark", "light"] {
+        if b.js("return document.documentElement.dataset.theme;").await != json!(theme) {
+            b.click("#theme-toggle").await;
+        }
+        for view in VIEWS {
+            b.select_view(view).await;
+            b.wait("document.querySelectorAll('#grid .ct-line, #grid .ct-bar').length > 0")
+                .await;
+            let png = b.client.screenshot().await.unwrap();
+            assert!(png.starts_with(b"\x89PNG"), "a PNG");
+            let path = dir.join(format!("{view}-{theme}.png"));
+            std::fs::write(&path, png).unwrap();
+            eprintln!("wrote {}", path.display());
+        }
+    }
+    b.close().await;
+}
+
+#[tokio::test]
+async fn model_report_and_history_pages_render() {
+    let _one = lock().await;
+    let site = Site::start().await;
+    let b = Browser::start(1280, 1000).await;
+    b.client.goto(&site.url("models.html")).await.unwrap();
+    // A first visit to any page shows the disclaimer.
+    b.wait("document.getElementById('disclaimer-accept')").await;
+    b.click("#disclaimer-accept").await;
+    b.wait("document.querySelector('[data-model=direction_h1]')")
+        .await;
+    let card = b.text("[data-model=direction_h1]").await;
+    for t in [
+        "direction_h1@4",
+        "2011-01-03 → 2025-11-20",
+        "Logistic baseline",
+        "0.0209",
+        "Beats climatology",
+        "9f2c4e1ab07d3356",
+    ] {
+        assert!(card.contains(t), "model card lacks `{t}`:\n{card}");
+    }
+    b.wait("document.querySelectorAll('[data-model=direction_h1] .ct-line').length >= 3")
+        .await;
+    let shots = target_dir().join("screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    std::fs::write(
+        shots.join("models-dark.png"),
+        b.client.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    b.client.goto(&site.url("history.html")).await.unwrap();
+    b.wait("document.querySelector(\"[data-metric='market.spot'] .ct-line\")")
+        .await;
+    std::fs::write(
+        shots.join("history-dark.png"),
+        b.client.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    let spot = b.text("[data-metric='market.spot']").await;
+    assert!(
+        spot.contains("2 of 2 runs") && spot.contains("26,209.65"),
+        "{spot}"
+    );
+    let mp = b
+        .js("return document.querySelectorAll('[data-metric]').length;")
+        .await;
+    assert_eq!(mp, json!(aegis_dashboard::HISTORY_METRICS.len()));
+    assert_eq!(b.csp_violations().await, Vec::<Value>::new());
+    b.close().await;
+}
+
+/// A plain static file server (GET only, content type by extension, no special headers), as a
+/// static host would be.
+fn plain_static_server(root: PathBuf) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let root = root.clone();
+            std::thread::spawn(move || {
+                let _ = serve_file(stream, &root);
+            });
+        }
+    });
+    port
+}
+
+fn serve_file(mut stream: TcpStream, root: &Path) -> std::io::Result<()> {
+    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut line = String::new();
+    reader.read_line(&mut line)?;
+    loop {
+        let mut header = String::new();
+        if reader.read_line(&mut header)? == 0 || header == "\r\n" {
+            break;
+        }
+    }
+    let target = line.split_whitespace().nth(1).unwrap_or("/");
+    let path = target.split(['?', '#']).next().unwrap_or("/");
+    let rel = if path.ends_with('/') {
+        format!("{path}index.html")
+    } else {
+        path.to_string()
+    };
+    let file = root.join(rel.trim_start_matches('/'));
+    let (status, ctype, body) = match (rel.contains(".."), std::fs::read(&file)) {
+        (false, Ok(body)) => {
+            let ctype = match file.extension().and_then(|e| e.to_str()) {
+                Some("html") => "text/html",
+                Some("css") => "text/css",
+                Some("js") => "text/javascript",
+                Some("json") => "application/json",
+                Some("svg") | Some("ico") => "image/svg+xml",
+                _ => "application/octet-stream",
+            };
+            ("200 OK", ctype, body)
+        }
+        _ => ("404 Not Found", "text/plain", b"not found".to_vec()),
+    };
+    write!(
+        stream,
+        "HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    )?;
+    stream.write_all(&body)?;
+    let mut rest = Vec::new();
+    let _ = reader.read_to_end(&mut rest);
+    Ok(())
+}
+
+#[tokio::test]
+async fn static_export_works_from_a_plain_static_server() {
+    let _one = lock().await;
+    let site = Site::start().await; // for its fixture files only
+    let export_dir = tempfile::tempdir().unwrap();
+    let report = aegis_dashboard::export(
+        export_dir.path(),
+        &site.dir.path().join("out"),
+        &site.dir.path().join("aegis.db"),
+        &site.dir.path().join("models"),
+    )
+    .unwrap();
+    assert!(report.warnings.is_empty(), "{:?}", report.warnings);
+    let port = plain_static_server(export_dir.path().to_path_buf());
+    let b = Browser::start(1280, 1000).await;
+    b.open_dashboard(&format!("http://127.0.0.1:{port}/")).await;
+    assert!(b.text("[data-tile='dir-spot']").await.contains("26,209.65"));
+    b.select_view("sellers").await;
+    assert!(
+        b.text("[data-tile='sel-range']")
+            .await
+            .contains("25,900 – 26,500")
+    );
+    b.select_view("buyers").await;
+    assert!(
+        b.text("[data-tile='buy-breakout']")
+            .await
+            .contains("19 / 100")
+    );
+    b.client
+        .goto(&format!("http://127.0.0.1:{port}/models.html"))
+        .await
+        .unwrap();
+    b.wait("document.querySelector('[data-model=direction_h1] .ct-line')")
+        .await;
+    b.client
+        .goto(&format!("http://127.0.0.1:{port}/history.html"))
+        .await
+        .unwrap();
+    b.wait("document.querySelector(\"[data-metric='market.spot'] .ct-line\")")
+        .await;
+    b.close().await;
+}
