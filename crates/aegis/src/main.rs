@@ -3,7 +3,9 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use aegis::commands::{self, chain, data, demo, fetch, import, simulate};
+use aegis::commands::{
+    self, backtest, chain, data, demo, export, fetch, import, serve, simulate, train,
+};
 use aegis::config::Config;
 use aegis::exit;
 use aegis_calendar::NseCalendar;
@@ -118,6 +120,61 @@ enum Command {
         /// The simulated "now" (RFC 3339, e.g. 2026-11-25T11:02:00+05:30); default: the real now.
         #[arg(long)]
         end: Option<DateTime<chrono::FixedOffset>>,
+    },
+    /// Serve the dashboard (default http://127.0.0.1:8080) until Ctrl-C: the payload in
+    /// paths.out, history from the store, model cards from paths.models, and /healthz.
+    ///
+    /// It only serves: run `aegis run` to write payloads.
+    Serve {
+        /// Address to listen on (IP:PORT); default `serve.bind` of the configuration.
+        #[arg(long, value_name = "ADDR")]
+        bind: Option<String>,
+        /// Seconds between the browser's automatic refreshes of the payload (at least 5).
+        #[arg(long, default_value_t = aegis_dashboard::DEFAULT_REFRESH_SECS, value_name = "N")]
+        refresh_secs: u64,
+    },
+    /// Write the dashboard as a static site (pages, assets, payload, schema, history and
+    /// model cards) that any static web host can serve.
+    Export {
+        /// Directory to write the site into.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
+    /// Train every model (or one) on the stored NIFTY 50 and India VIX daily bars: walk-forward
+    /// evaluation against the logistic baseline, calibration on out-of-sample predictions,
+    /// the final fit, the model files (paths.models or --models) and their metadata in the store.
+    ///
+    /// Example: aegis train --model breakout_d1
+    Train {
+        /// Only this model (e.g. direction_h5, breakout_d1, vol_trap, regime_hmm, vol_forecast).
+        #[arg(long)]
+        model: Option<String>,
+        /// Model directory; overrides `paths.models`.
+        #[arg(long, value_name = "DIR")]
+        models: Option<PathBuf>,
+        /// Worker threads.
+        #[arg(long, default_value_t = 2)]
+        threads: usize,
+    },
+    /// Walk-forward report of every model (or one), the volatility-forecast QLIKE comparison and
+    /// the safe-range hit rate with its breach curve; writes backtest.json and SVG reliability
+    /// diagrams (default directory: <paths.out>/backtest).
+    Backtest {
+        /// Only this model.
+        #[arg(long)]
+        model: Option<String>,
+        /// Output directory for backtest.json and the SVG files.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Also write the JSON report to this file.
+        #[arg(long, value_name = "FILE")]
+        json: Option<PathBuf>,
+        /// Model directory whose files are checked; overrides `paths.models`.
+        #[arg(long, value_name = "DIR")]
+        models: Option<PathBuf>,
+        /// Worker threads.
+        #[arg(long, default_value_t = 2)]
+        threads: usize,
     },
     /// The offline demo: simulate a market in ./aegis-demo/ and report what was built.
     Demo {
@@ -242,6 +299,52 @@ fn run(cli: Cli) -> Result<i32> {
                 },
             )?;
             print!("{report}");
+        }
+        Command::Serve { bind, refresh_secs } => {
+            serve::run(&cfg, &serve::ServeArgs { bind, refresh_secs })?;
+        }
+        Command::Export { out } => {
+            print!("{}", export::run(&cfg, &export::ExportArgs { out })?);
+        }
+        Command::Train {
+            model,
+            models,
+            threads,
+        } => {
+            let mut store = commands::open_store(&cfg.paths.store)?;
+            let summary = train::run(
+                &mut store,
+                &train::TrainArgs {
+                    models_dir: models.unwrap_or_else(|| cfg.paths.models.clone()),
+                    model,
+                    now,
+                    progress,
+                    threads,
+                },
+            )?;
+            print!("{}", train::into_result(summary)?);
+        }
+        Command::Backtest {
+            model,
+            out,
+            json,
+            models,
+            threads,
+        } => {
+            let store = commands::open_store(&cfg.paths.store)?;
+            let summary = backtest::run(
+                &store,
+                &backtest::BacktestArgs {
+                    model,
+                    out_dir: out.unwrap_or_else(|| cfg.paths.out.join("backtest")),
+                    json,
+                    confidence: cfg.engine.confidence,
+                    models_dir: models.unwrap_or_else(|| cfg.paths.models.clone()),
+                    threads,
+                    now,
+                },
+            )?;
+            print!("{summary}");
         }
         Command::Demo { dir, seed } => {
             let report = demo::run(

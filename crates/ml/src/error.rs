@@ -78,4 +78,8 @@ pub enum MlError {
     /// The gradient-boosting library reported an error.
     #[error("gradient boosting (forust-ml) failed: {0}")]
     Booster(String),
+    /// The tensor library (candle) behind the `nn` challenger reported an error.
+    /// Added by the `nn` helper.
+    #[error("neural network (candle) failed: {0}")]
+    NeuralNet(String),
 }

@@ -12,6 +12,19 @@
 //! * [`walkforward`]: expanding-window evaluation with a label-horizon purge;
 //! * [`modelfile`]: the versioned JSON model file with its model card and checksums.
 //!
+//! On top of it, the models of AegisMatrix (see `MODELS.md`):
+//!
+//! * [`history`]: complete daily NIFTY bars with India VIX joined on date;
+//! * [`labels`]: every model's labels, without look-ahead;
+//! * [`registry`]: model names, versions and inputs;
+//! * [`training`]: `train_all` / `backtest_all` (walk-forward, champion, calibration, files);
+//! * [`predictor`]: `ModelSet`, strict per-model loading and prediction for the engines;
+//! * [`regime`]: the regime HMM's observations and state-to-regime mapping;
+//! * [`volforecast`]: GARCH / HAR / naive / VIX forecasts compared by QLIKE;
+//! * [`saferange`]: the safe short range, its historical hit rate and the breach curve;
+//! * [`svg`]: reliability diagrams;
+//! * [`nn_interface`]: the data shared with the BiLSTM challenger (`nn`, cargo feature `nn`).
+//!
 //! Everything is deterministic: the same data, parameters and seed give
 //! bit-identical models and predictions.
 //!
@@ -29,14 +42,26 @@ pub mod calibrate;
 pub mod dataset;
 mod error;
 pub mod gbt;
+pub mod history;
 pub mod hmm;
+pub mod labels;
 mod linalg;
 pub mod logistic;
 pub mod metrics;
 pub mod modelfile;
+#[cfg(feature = "nn")]
+pub mod nn;
+pub mod nn_interface;
+pub mod predictor;
+pub mod regime;
+pub mod registry;
 pub mod rng;
+pub mod saferange;
 pub mod sha256;
+pub mod svg;
 pub mod synthetic;
+pub mod training;
+pub mod volforecast;
 pub mod walkforward;
 
 pub use calibrate::{CalibrationMethod, ProbabilityCalibrator};

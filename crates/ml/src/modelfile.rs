@@ -1,17 +1,18 @@
-//! The versioned, portable model file (`aegismatrix-model`, format version 1).
+//! The versioned, portable model file (`aegismatrix-model`, format version 2).
 //!
 //! One JSON document per trained model (the full specification is in
 //! `crates/ml/MODEL_FORMAT.md`):
 //!
 //! ```json
-//! { "format": "aegismatrix-model", "format_version": 1,
-//!   "card_sha256": "…", "model_sha256": "…",
+//! { "format": "aegismatrix-model", "format_version": 2,
+//!   "card_sha256": "…", "model_sha256": "…", "oos_sha256": "…",
 //!   "card": { "name": …, "version": …, "kind": "gbt", "feature_names": […], … },
-//!   "model": { "learner": { "gbt": { … } }, "calibrator": null } }
+//!   "model": { "learner": { "gbt": { … } }, "calibrator": null },
+//!   "oos": null | { "classifier": { "rows": […] } } | { "vol_forecast": { … } } }
 //! ```
 //!
 //! The checksums are SHA-256 of the canonical JSON ([`canonical_json`]) of
-//! `card` and of `model`. Writing is atomic (temporary file in the same
+//! `card`, `model` and `oos`. Writing is atomic (temporary file in the same
 //! directory, fsync, rename, fsync of the directory). Loading is strict: any
 //! problem is a [`ModelFileError`] naming the file, what is wrong, and the fix.
 
@@ -26,13 +27,15 @@ use serde_json::Value;
 use thiserror::Error;
 
 use crate::calibrate::ProbabilityCalibrator;
+use crate::metrics::Metrics;
+use crate::volforecast::VolForecastModel;
 use crate::walkforward::SkillReport;
 use crate::{Classifier, GaussianHmm, GbtModel, LogisticModel, MlError, Probabilities, sha256};
 
 /// The value of the `format` field.
 pub const FORMAT: &str = "aegismatrix-model";
 /// The format version this code writes and reads.
-pub const FORMAT_VERSION: u64 = 1;
+pub const FORMAT_VERSION: u64 = 2;
 /// The fix every load error points to.
 pub const FIX: &str = "run `aegis train` to rebuild the model file";
 
@@ -46,6 +49,13 @@ pub enum ModelKind {
     Logistic,
     /// Gaussian hidden Markov model ([`GaussianHmm`]).
     Hmm,
+    /// BiLSTM-with-attention sequence classifier (`aegis_ml::nn`, cargo feature `nn`).
+    /// Stored as a safetensors weights file beside a JSON card (`nn/FORMAT.md`), never
+    /// in a JSON model file. Added by the `nn` helper.
+    #[serde(rename = "bilstm")]
+    BiLstm,
+    /// The volatility forecaster ([`VolForecastModel`]).
+    VolForecast,
 }
 
 impl std::fmt::Display for ModelKind {
@@ -54,6 +64,8 @@ impl std::fmt::Display for ModelKind {
             Self::Gbt => "gbt",
             Self::Logistic => "logistic",
             Self::Hmm => "hmm",
+            Self::BiLstm => "bilstm",
+            Self::VolForecast => "vol_forecast",
         })
     }
 }
@@ -114,6 +126,12 @@ pub struct ModelCard {
     pub hyper_parameters: Value,
     /// Out-of-sample (walk-forward) scores, model beside baseline; `None` if not evaluated.
     pub oos_metrics: Option<SkillReport>,
+    /// Classifiers trained by `aegis train`: which learner is the champion and whether it
+    /// has skill; `None` otherwise.
+    pub selection: Option<Selection>,
+    /// Regime HMMs: the regime label of each state, by the documented mapping
+    /// (`crate::regime`); `None` otherwise.
+    pub state_labels: Option<Vec<String>>,
     /// Code that trained it.
     pub code_version: CodeVersion,
     /// When it was written.
@@ -130,6 +148,8 @@ pub enum Learner {
     Logistic(LogisticModel),
     /// Gaussian HMM.
     Hmm(GaussianHmm),
+    /// Volatility forecaster.
+    VolForecast(VolForecastModel),
 }
 
 impl Learner {
@@ -139,6 +159,7 @@ impl Learner {
             Self::Gbt(_) => ModelKind::Gbt,
             Self::Logistic(_) => ModelKind::Logistic,
             Self::Hmm(_) => ModelKind::Hmm,
+            Self::VolForecast(_) => ModelKind::VolForecast,
         }
     }
 
@@ -147,7 +168,7 @@ impl Learner {
         match self {
             Self::Gbt(m) => Some(m),
             Self::Logistic(m) => Some(m),
-            Self::Hmm(_) => None,
+            Self::Hmm(_) | Self::VolForecast(_) => None,
         }
     }
 
@@ -156,6 +177,7 @@ impl Learner {
             Self::Gbt(m) => m.n_features(),
             Self::Logistic(m) => m.n_features(),
             Self::Hmm(m) => m.n_dims(),
+            Self::VolForecast(_) => VOL_INPUTS.len(),
         }
     }
 
@@ -164,6 +186,7 @@ impl Learner {
             Self::Gbt(m) => m.validate(),
             Self::Logistic(m) => m.validate(),
             Self::Hmm(m) => m.validate(),
+            Self::VolForecast(m) => m.validate(),
         }
     }
 }
@@ -178,11 +201,168 @@ pub struct ModelBody {
     pub calibrator: Option<ProbabilityCalibrator>,
 }
 
-/// A model file's content: card and body, checked to agree.
+/// Input names of the volatility forecaster (its card's `feature_names`).
+pub const VOL_INPUTS: [&str; 2] = ["log_return_1d", "india_vix"];
+
+/// How the champion of a classifier was chosen, and whether it has skill.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Selection {
+    /// The learner used at prediction time (`gbt` or `logistic`); equals the card's `kind`.
+    pub champion: ModelKind,
+    /// The rule, in words.
+    pub rule: String,
+    /// Out-of-sample Brier score of the trees (same rows as the baseline's).
+    pub gbt_brier: f64,
+    /// Out-of-sample Brier score of the logistic baseline.
+    pub logistic_brier: f64,
+    /// Scores of the champion as served (walk-forward calibrated) on the rows that had a
+    /// calibrator; `None` when no fold had one.
+    pub served: Option<Metrics>,
+    /// Brier skill (vs climatology) of the forecast as served: calibrated where available,
+    /// otherwise the champion's raw out-of-sample score.
+    pub served_brier_skill: Option<f64>,
+    /// `served_brier_skill > 0`: the model beats climatology out of sample.
+    pub has_skill: bool,
+    /// The neural challenger (direction models).
+    pub challenger: Option<ChallengerRecord>,
+}
+
+/// What happened to the BiLSTM challenger of a direction model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChallengerRecord {
+    /// `not_built` (crate built without the `nn` feature), `trained` or `failed`.
+    pub status: String,
+    /// Architecture, or why it was not built / failed.
+    pub detail: String,
+    /// The challenger's out-of-sample scores on the rows both were tested on.
+    pub challenger_metrics: Option<Metrics>,
+    /// The trees' champion (raw) scores on the same rows.
+    pub trees_metrics: Option<Metrics>,
+    /// `trees` or `bilstm`: the better by out-of-sample log loss (ties: trees).
+    pub winner: Option<String>,
+}
+
+/// One out-of-sample row of a classifier's walk-forward.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OosRow {
+    /// Session date of the features.
+    pub date: NaiveDate,
+    /// The realized class.
+    pub label: usize,
+    /// Walk-forward fold that predicted it.
+    pub fold: usize,
+    /// Trees' probabilities.
+    pub gbt: Vec<f64>,
+    /// Logistic baseline's probabilities.
+    pub logistic: Vec<f64>,
+    /// The champion's probabilities calibrated on earlier out-of-sample rows only (`None`
+    /// before enough such rows existed).
+    pub calibrated: Option<Vec<f64>>,
+    /// Climatology (base rates of the fold's training rows).
+    pub climatology: Vec<f64>,
+}
+
+/// A classifier's walk-forward predictions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClassifierOos {
+    /// Rows in date order.
+    pub rows: Vec<OosRow>,
+}
+
+/// One walk-forward σ forecast of the volatility model (for the safe-range hit rate).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SigmaPoint {
+    /// Origin session.
+    pub date: NaiveDate,
+    /// Sessions to its nearest weekly expiry (the horizon).
+    pub sessions: u32,
+    /// Method used.
+    pub method: crate::volforecast::VolMethod,
+    /// Annualised σ over the horizon, made with data up to `date`.
+    pub sigma: f64,
+}
+
+/// The volatility model's walk-forward σ path.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VolOos {
+    /// σ at each session with a forecast, in date order.
+    pub sigma_path: Vec<SigmaPoint>,
+}
+
+/// The `oos` section: out-of-sample history the engines read at run time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OosSection {
+    /// A classifier's walk-forward predictions.
+    Classifier(ClassifierOos),
+    /// The volatility model's σ path.
+    VolForecast(VolOos),
+}
+
+fn check_distribution(p: &[f64], k: usize, what: &str) -> Result<(), String> {
+    if p.len() != k
+        || p.iter().any(|v| !(0.0..=1.0).contains(v))
+        || (p.iter().sum::<f64>() - 1.0).abs() > 1e-9
+    {
+        return Err(format!("{what} is not a distribution over {k} classes"));
+    }
+    Ok(())
+}
+
+fn check_oos(card: &ModelCard, oos: &OosSection) -> Result<(), String> {
+    match (oos, card.kind) {
+        (OosSection::Classifier(c), ModelKind::Gbt | ModelKind::Logistic) => {
+            let k = card.classes.len();
+            for (i, r) in c.rows.iter().enumerate() {
+                let at = format!("oos row {i} ({})", r.date);
+                if r.label >= k {
+                    return Err(format!("{at}: label {} is not one of {k} classes", r.label));
+                }
+                check_distribution(&r.gbt, k, &format!("{at} gbt"))?;
+                check_distribution(&r.logistic, k, &format!("{at} logistic"))?;
+                check_distribution(&r.climatology, k, &format!("{at} climatology"))?;
+                if let Some(cal) = &r.calibrated {
+                    check_distribution(cal, k, &format!("{at} calibrated"))?;
+                }
+                if i > 0 && r.date <= c.rows[i - 1].date {
+                    return Err(format!("{at}: dates are not increasing"));
+                }
+            }
+            Ok(())
+        }
+        (OosSection::VolForecast(v), ModelKind::VolForecast) => {
+            for (i, s) in v.sigma_path.iter().enumerate() {
+                if !(s.sigma.is_finite() && s.sigma > 0.0) || s.sessions == 0 {
+                    return Err(format!(
+                        "sigma_path row {i} ({}) is not a positive σ",
+                        s.date
+                    ));
+                }
+                if i > 0 && s.date <= v.sigma_path[i - 1].date {
+                    return Err(format!("sigma_path row {i}: dates are not increasing"));
+                }
+            }
+            Ok(())
+        }
+        _ => Err(format!(
+            "an `oos` section of this type cannot belong to a `{}` model",
+            card.kind
+        )),
+    }
+}
+
+/// A model file's content: card, body and out-of-sample section, checked to agree.
 #[derive(Debug)]
 pub struct ModelFile {
     card: ModelCard,
     body: ModelBody,
+    oos: Option<OosSection>,
 }
 
 /// What the caller expects a model file to hold.
@@ -387,9 +567,39 @@ fn consistency(card: &ModelCard, body: &ModelBody) -> Result<(), String> {
         }
         None => {
             if body.calibrator.is_some() {
-                return Err("an HMM cannot carry a probability calibrator".into());
+                return Err(format!(
+                    "a `{}` model cannot carry a probability calibrator",
+                    card.kind
+                ));
             }
         }
+    }
+    if let Some(sel) = &card.selection {
+        if sel.champion != card.kind || body.learner.classifier().is_none() {
+            return Err(format!(
+                "the selection names `{}` as champion but the file holds a `{}` model",
+                sel.champion, card.kind
+            ));
+        }
+        if sel.has_skill != sel.served_brier_skill.is_some_and(|s| s > 0.0) {
+            return Err("`has_skill` disagrees with `served_brier_skill`".into());
+        }
+    }
+    match (&card.state_labels, &body.learner) {
+        (None, _) => {}
+        (Some(labels), Learner::Hmm(h)) => {
+            let rule: Vec<String> = crate::regime::state_regimes(h)
+                .map_err(|e| e.to_string())?
+                .iter()
+                .map(|r| r.label().to_string())
+                .collect();
+            if *labels != rule {
+                return Err(format!(
+                    "state labels {labels:?} differ from the documented mapping of the HMM's states {rule:?}"
+                ));
+            }
+        }
+        (Some(_), _) => return Err("only an HMM has state labels".into()),
     }
     if card.training_window.first > card.training_window.last {
         return Err("training window starts after it ends".into());
@@ -461,7 +671,26 @@ impl ModelFile {
             name: "model card",
             reason,
         })?;
-        Ok(Self { card, body })
+        Ok(Self {
+            card,
+            body,
+            oos: None,
+        })
+    }
+
+    /// Attaches the out-of-sample section, checking it against the card.
+    pub fn with_oos(mut self, oos: OosSection) -> Result<Self, MlError> {
+        check_oos(&self.card, &oos).map_err(|reason| MlError::InvalidParameter {
+            name: "oos section",
+            reason,
+        })?;
+        self.oos = Some(oos);
+        Ok(self)
+    }
+
+    /// The out-of-sample section, if the file has one.
+    pub fn oos(&self) -> Option<&OosSection> {
+        self.oos.as_ref()
     }
 
     /// The model card.
@@ -495,13 +724,16 @@ impl ModelFile {
     pub fn to_json(&self) -> Result<String, serde_json::Error> {
         let card = serde_json::to_value(&self.card)?;
         let model = serde_json::to_value(&self.body)?;
+        let oos = serde_json::to_value(&self.oos)?;
         let mut doc = serde_json::Map::new();
         doc.insert("format".into(), Value::from(FORMAT));
         doc.insert("format_version".into(), Value::from(FORMAT_VERSION));
         doc.insert("card_sha256".into(), Value::from(checksum(&card)));
         doc.insert("model_sha256".into(), Value::from(checksum(&model)));
+        doc.insert("oos_sha256".into(), Value::from(checksum(&oos)));
         doc.insert("card".into(), card);
         doc.insert("model".into(), model);
+        doc.insert("oos".into(), oos);
         serde_json::to_string_pretty(&Value::Object(doc))
     }
 
@@ -582,8 +814,10 @@ impl ModelFile {
             "format_version",
             "card_sha256",
             "model_sha256",
+            "oos_sha256",
             "card",
             "model",
+            "oos",
         ];
         if let Some(k) = map.keys().find(|k| !allowed.contains(&k.as_str())) {
             return Err(malformed(format!("unknown top-level field `{k}`")));
@@ -614,11 +848,17 @@ impl ModelFile {
         };
         let card_value = part("card")?;
         let model_value = part("model")?;
+        let oos_value = part("oos")?;
         let card: ModelCard =
             serde_json::from_value(card_value).map_err(|e| malformed(format!("card: {e}")))?;
         let body: ModelBody =
             serde_json::from_value(model_value).map_err(|e| malformed(format!("model: {e}")))?;
+        let oos: Option<OosSection> =
+            serde_json::from_value(oos_value).map_err(|e| malformed(format!("oos: {e}")))?;
         consistency(&card, &body).map_err(malformed)?;
+        if let Some(o) = &oos {
+            check_oos(&card, o).map_err(malformed)?;
+        }
         if card.kind != expected.kind {
             return Err(ModelFileError::WrongKind {
                 path: p(),
@@ -637,7 +877,7 @@ impl ModelFile {
                 found: card.feature_hash.clone(),
             });
         }
-        Ok(Self { card, body })
+        Ok(Self { card, body, oos })
     }
 }
 
@@ -685,6 +925,8 @@ mod tests {
             n_train: ds.n_rows(),
             hyper_parameters: serde_json::json!({ "note": "test" }),
             oos_metrics: oos,
+            selection: None,
+            state_labels: None,
             code_version: CodeVersion::current(Some("v0-test".into())),
             created_at: DateTime::parse_from_rfc3339("2026-01-02T03:04:05Z")
                 .unwrap()
@@ -907,6 +1149,8 @@ mod tests {
             n_train: 800,
             hyper_parameters: serde_json::to_value(hmm.params()).unwrap(),
             oos_metrics: None,
+            selection: None,
+            state_labels: None,
             code_version: CodeVersion::current(None),
             created_at: Utc::now(),
         };
@@ -968,8 +1212,10 @@ mod tests {
         edit(text, |m| {
             let c = checksum(&m["card"]);
             let b = checksum(&m["model"]);
+            let o = checksum(&m["oos"]);
             m.insert("card_sha256".into(), Value::from(c));
             m.insert("model_sha256".into(), Value::from(b));
+            m.insert("oos_sha256".into(), Value::from(o));
         })
     }
 
@@ -981,7 +1227,7 @@ mod tests {
     #[case::checksum_card("integrity check: the SHA-256 of `card`")]
     #[case::wrong_format("not an AegisMatrix model file")]
     #[case::no_format("format is missing")]
-    #[case::version("format_version 2")]
+    #[case::version("format_version 1")]
     #[case::missing_card_field("malformed: card: missing field `n_train`")]
     #[case::unknown_field("unknown top-level field")]
     #[case::kind_body_mismatch("card says kind `gbt`")]
@@ -1028,9 +1274,9 @@ mod tests {
                 })
                 .into_bytes(),
             ),
-            "format_version 2" => Some(
+            "format_version 1" => Some(
                 edit(&good, |m| {
-                    m.insert("format_version".into(), Value::from(2));
+                    m.insert("format_version".into(), Value::from(1));
                 })
                 .into_bytes(),
             ),
@@ -1114,7 +1360,7 @@ mod tests {
             Err(ModelFileError::NotAModelFile { .. })
         ));
         let v2 = edit(&good, |m| {
-            m.insert("format_version".into(), Value::from("1"));
+            m.insert("format_version".into(), Value::from("2"));
         });
         assert!(matches!(
             ModelFile::from_json(&v2, p, &exp),
@@ -1130,6 +1376,154 @@ mod tests {
             canonical_json(&v),
             r#"{"a":"x\"y","b":[1,{"a":null,"z":true}],"c":0.1}"#
         );
+    }
+
+    /// A logistic file with a selection and an `oos` section, as JSON, and its expectations.
+    fn valid_v2_classifier() -> (String, Vec<String>, String) {
+        let ds = data(2);
+        let wf = walk_forward(
+            &ds,
+            &crate::WalkForwardConfig {
+                initial_train_rows: 500,
+                refit_every: 50,
+                calibration: None,
+            },
+            |t| LogisticModel::fit(t, &LogisticParams::default()),
+            |t| LogisticModel::fit(t, &LogisticParams::default()),
+        )
+        .unwrap();
+        let m = LogisticModel::fit(&ds, &LogisticParams::default()).unwrap();
+        let mut c = card(&ds, ModelKind::Logistic, Some(wf.report.clone()));
+        c.selection = Some(Selection {
+            champion: ModelKind::Logistic,
+            rule: "test".into(),
+            gbt_brier: wf.report.model.brier,
+            logistic_brier: wf.report.baseline.brier,
+            served: None,
+            served_brier_skill: Some(0.1),
+            has_skill: true,
+            challenger: None,
+        });
+        let rows = wf
+            .predictions
+            .iter()
+            .map(|p| OosRow {
+                date: p.date,
+                label: p.label,
+                fold: p.fold,
+                gbt: p.model.clone(),
+                logistic: p.baseline.clone(),
+                calibrated: None,
+                climatology: p.climatology.clone(),
+            })
+            .collect();
+        let file = ModelFile::new(
+            c,
+            ModelBody {
+                learner: Learner::Logistic(m),
+                calibrator: None,
+            },
+        )
+        .unwrap()
+        .with_oos(OosSection::Classifier(ClassifierOos { rows }))
+        .unwrap();
+        let names = ds.feature_names().to_vec();
+        let h = hash(&names);
+        (file.to_json().unwrap(), names, h)
+    }
+
+    #[test]
+    fn version_2_sections_are_checked_on_load() {
+        let (good, names, h) = valid_v2_classifier();
+        let p = Path::new("/models/v2.json");
+        let exp = Expected {
+            kind: ModelKind::Logistic,
+            feature_names: &names,
+            feature_hash: &h,
+        };
+        let loaded = ModelFile::from_json(&good, p, &exp).unwrap();
+        let Some(OosSection::Classifier(c)) = loaded.oos() else {
+            panic!("oos lost")
+        };
+        assert!(!c.rows.is_empty());
+        let err = |text: &str| ModelFile::from_json(text, p, &exp).unwrap_err().to_string();
+        // An edited oos row without a new checksum.
+        let e = err(&edit(&good, |m| {
+            m["oos"]["classifier"]["rows"][0]["label"] =
+                Value::from(1 - m["oos"]["classifier"]["rows"][0]["label"].as_u64().unwrap());
+        }));
+        assert!(e.contains("SHA-256 of `oos`"), "{e}");
+        // A probability vector that is not a distribution, resealed.
+        let e = err(&reseal(&edit(&good, |m| {
+            m["oos"]["classifier"]["rows"][3]["gbt"] = serde_json::json!([0.7, 0.7]);
+        })));
+        assert!(
+            e.contains("oos row 3") && e.contains("not a distribution"),
+            "{e}"
+        );
+        // has_skill must agree with the served skill.
+        let e = err(&reseal(&edit(&good, |m| {
+            m["card"]["selection"]["has_skill"] = Value::from(false);
+        })));
+        assert!(e.contains("has_skill"), "{e}");
+        // The champion must be the stored learner.
+        let e = err(&reseal(&edit(&good, |m| {
+            m["card"]["selection"]["champion"] = Value::from("gbt");
+        })));
+        assert!(e.contains("champion"), "{e}");
+        // A vol_forecast section cannot belong to a classifier.
+        let e = err(&reseal(&edit(&good, |m| {
+            m["oos"] = serde_json::json!({ "vol_forecast": { "sigma_path": [] } });
+        })));
+        assert!(e.contains("cannot belong"), "{e}");
+        // `oos` and its checksum are required fields of version 2.
+        let e = err(&edit(&good, |m| {
+            m.remove("oos");
+        }));
+        assert!(e.contains("`oos` field is missing"), "{e}");
+    }
+
+    #[test]
+    fn regime_state_labels_must_follow_the_mapping() {
+        let (obs, _) = crate::synthetic::regime_observations(900, 6);
+        let hmm = GaussianHmm::fit(&obs, 2, &crate::HmmParams::default()).unwrap();
+        let names = vec!["return".to_string(), "log_vix".to_string()];
+        let dates = crate::synthetic::weekdays(900);
+        let rule: Vec<String> = crate::regime::state_regimes(&hmm)
+            .unwrap()
+            .iter()
+            .map(|r| r.label().to_string())
+            .collect();
+        let mut c = ModelCard {
+            name: "regime_hmm".into(),
+            version: 1,
+            kind: ModelKind::Hmm,
+            feature_names: names.clone(),
+            feature_hash: hash(&names),
+            classes: Vec::new(),
+            label_horizon: None,
+            training_window: TrainingWindow {
+                first: dates[0],
+                last: dates[899],
+            },
+            n_train: 900,
+            hyper_parameters: Value::Null,
+            oos_metrics: None,
+            selection: None,
+            state_labels: Some(rule.clone()),
+            code_version: CodeVersion::current(None),
+            created_at: Utc::now(),
+        };
+        let body = |h: &GaussianHmm| ModelBody {
+            learner: Learner::Hmm(h.clone()),
+            calibrator: None,
+        };
+        assert!(ModelFile::new(c.clone(), body(&hmm)).is_ok());
+        let mut wrong = rule;
+        wrong.swap(0, 1);
+        c.state_labels = Some(wrong);
+        let e = ModelFile::new(c, body(&hmm)).unwrap_err().to_string();
+        assert!(e.contains("documented mapping"), "{e}");
     }
 
     #[test]

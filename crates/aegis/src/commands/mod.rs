@@ -1,12 +1,16 @@
 //! One module per `aegis` subcommand. Each returns a report that implements `Display`;
 //! the binary prints it and maps errors to exit codes (see [`crate::exit`]).
 
+pub mod backtest;
 pub mod chain;
 pub mod data;
 pub mod demo;
+pub mod export;
 pub mod fetch;
 pub mod import;
+pub mod serve;
 pub mod simulate;
+pub mod train;
 
 use std::path::Path;
 
