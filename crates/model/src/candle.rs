@@ -421,7 +421,12 @@ mod tests {
 
     #[test]
     fn origin_serde_uses_the_code() {
-        for o in [DataOrigin::Yahoo, DataOrigin::Nse, DataOrigin::CsvImport, DataOrigin::Simulated] {
+        for o in [
+            DataOrigin::Yahoo,
+            DataOrigin::Nse,
+            DataOrigin::CsvImport,
+            DataOrigin::Simulated,
+        ] {
             let j = serde_json::to_string(&o).unwrap();
             assert_eq!(j, format!("\"{}\"", o.code()));
             assert_eq!(DataOrigin::from_code(o.code()), Some(o));
