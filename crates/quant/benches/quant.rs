@@ -1,5 +1,6 @@
-//! Benchmarks: implied-vol solves per second, GARCH(1,1) fit on 1250 daily returns, and the
-//! analytics of a 200-strike chain. Run with `cargo bench -p aegis-quant`.
+//! Benchmarks: implied-vol solves per second, GARCH(1,1) fit on 1250 daily returns, the
+//! analytics of a 200-strike chain, and the full analysis of a 4-leg strategy.
+//! Run with `cargo bench -p aegis-quant`.
 
 use aegis_model::{
     AnnualVol, ChainRow, DataOrigin, Expiry, OptionChain, OptionQuote, OptionSide, Symbol,
@@ -170,4 +171,44 @@ fn chain_analytics_200_strikes(bencher: Bencher) {
         "bench chain must exercise every metric"
     );
     bencher.bench_local(|| analyze_expiry(black_box(&chain), expiry, years, &config).unwrap());
+}
+
+/// An iron condor priced off a skewed smile, 7 days out, analysed on a 401-point grid: payoff
+/// and today's curves, breakevens, extremes, net greeks, probability of profit and touches.
+#[divan::bench]
+fn strategy_iron_condor_full_analysis(bencher: Bencher) {
+    use aegis_quant::strategy::{
+        LegQuote, Market, PresetSize, PriceGrid, ProbabilityVol, VolSource, analyze, iron_condor,
+    };
+    let expiry: Expiry = "2025-07-24".parse().unwrap();
+    let (f, t) = (25_040.0, Years::from_calendar_days(7.0));
+    let pricer = |kind: OptionSide, k: f64, _: Expiry| -> Result<LegQuote, String> {
+        let x = (k / f).ln();
+        let vol = AnnualVol(0.13 - 0.25 * x + 1.5 * x * x);
+        let o = Black76::undiscounted(Forward(f), Strike(k), t, vol).map_err(|e| e.to_string())?;
+        Ok(LegQuote {
+            premium: o.price(kind),
+            iv: Some(vol),
+        })
+    };
+    let size = PresetSize {
+        expiry,
+        lots: 2,
+        lot_size: 75,
+    };
+    let condor = iron_condor(24_600.0, 24_300.0, 25_500.0, 25_800.0, &size, &pricer).unwrap();
+    let market = Market::single(expiry, f, t);
+    let grid = PriceGrid::new(23_000.0, 27_000.0, 401).unwrap();
+    let vol = ProbabilityVol {
+        source: VolSource::AtmIv,
+        vol: AnnualVol(0.13),
+        years: t,
+    };
+    let check = analyze(&condor, &market, &grid, &vol).unwrap();
+    assert_eq!(
+        check.breakevens.len(),
+        2,
+        "bench strategy must have two breakevens"
+    );
+    bencher.bench_local(|| analyze(black_box(&condor), &market, &grid, &vol).unwrap());
 }

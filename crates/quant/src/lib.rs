@@ -12,6 +12,8 @@
 //!   smile, ATM and 25-delta vols, skew, straddle move ([`chain::analyze_expiry`]).
 //! * [`vol`] — realized vol, GARCH(1,1), HAR-RV and the QLIKE loss.
 //! * [`stats`] — Wilson interval, percentile rank, skewness, entropy, mean and sd.
+//! * [`strategy`] — option strategies: payoff at expiry and today, breakevens, maximum profit
+//!   and loss, net greeks, probability of profit and of touching the breakevens; presets.
 //!
 //! Every function checks its inputs and returns a typed error naming the input and the rule it
 //! breaks; none returns a placeholder number.
@@ -25,6 +27,7 @@ pub mod normal;
 mod optimize;
 pub mod parity;
 pub mod stats;
+pub mod strategy;
 pub mod vol;
 
 pub use black76::{Black76, DiscountFactor, Forward, Greeks, Strike, Years};

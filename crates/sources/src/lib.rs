@@ -16,5 +16,6 @@
 pub mod csv;
 pub mod http;
 pub mod nse;
+pub mod nse_reports;
 pub mod session;
 pub mod yahoo;

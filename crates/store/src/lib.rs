@@ -67,7 +67,9 @@
 //!
 //! Option-chain snapshots (every chain is kept, as the JSON of
 //! [`aegis_model::OptionChain`]), run records with their payloads and per-metric history,
-//! and trained-model metadata.
+//! trained-model metadata, and NSE's daily reports: participant-wise open interest
+//! ([`Store::upsert_participant_oi`]) and FII/DII cash activity ([`Store::upsert_fii_dii`]),
+//! added by schema version 2.
 
 mod bars;
 mod chains;
@@ -75,6 +77,7 @@ mod codec;
 mod error;
 mod models;
 mod origin;
+mod participants;
 mod runs;
 mod schema;
 #[cfg(test)]
@@ -90,6 +93,10 @@ pub use bars::{BarTime, Coverage, LastBar, UpsertSummary};
 pub use chains::InsertOutcome;
 pub use error::StoreError;
 pub use models::ModelMeta;
+pub use participants::{
+    FII_DII_CATEGORIES, FiiDiiRow, PARTICIPANT_CLIENT_TYPES, PARTICIPANT_OI_COLUMNS,
+    ParticipantOiRow, ReportUpsert,
+};
 pub use runs::{MetricPoint, RunRecord, RunStatus, StoredPayload};
 pub use schema::SCHEMA_VERSION;
 
@@ -620,9 +627,11 @@ mod tests {
             [
                 "chain_snapshots",
                 "daily_bars",
+                "fii_dii_activity",
                 "intraday_bars",
                 "metric_history",
                 "models",
+                "participant_oi",
                 "payloads",
                 "runs"
             ]

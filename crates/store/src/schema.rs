@@ -104,6 +104,39 @@ CREATE TABLE models (
     card_json    TEXT    NOT NULL
 ) STRICT;
 "#,
+    // 2: NSE daily reports — participant-wise open interest and FII/DII cash activity.
+    r#"
+CREATE TABLE participant_oi (
+    date        TEXT NOT NULL CHECK (length(date) = 10),
+    client_type TEXT NOT NULL CHECK (client_type IN ('Client', 'DII', 'FII', 'Pro', 'TOTAL')),
+    future_index_long       REAL NOT NULL CHECK (future_index_long >= 0),
+    future_index_short      REAL NOT NULL CHECK (future_index_short >= 0),
+    future_stock_long       REAL NOT NULL CHECK (future_stock_long >= 0),
+    future_stock_short      REAL NOT NULL CHECK (future_stock_short >= 0),
+    option_index_call_long  REAL NOT NULL CHECK (option_index_call_long >= 0),
+    option_index_put_long   REAL NOT NULL CHECK (option_index_put_long >= 0),
+    option_index_call_short REAL NOT NULL CHECK (option_index_call_short >= 0),
+    option_index_put_short  REAL NOT NULL CHECK (option_index_put_short >= 0),
+    option_stock_call_long  REAL NOT NULL CHECK (option_stock_call_long >= 0),
+    option_stock_put_long   REAL NOT NULL CHECK (option_stock_put_long >= 0),
+    option_stock_call_short REAL NOT NULL CHECK (option_stock_call_short >= 0),
+    option_stock_put_short  REAL NOT NULL CHECK (option_stock_put_short >= 0),
+    total_long              REAL NOT NULL CHECK (total_long >= 0),
+    total_short             REAL NOT NULL CHECK (total_short >= 0),
+    inserted_at TEXT NOT NULL,
+    PRIMARY KEY (date, client_type)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE fii_dii_activity (
+    date        TEXT NOT NULL CHECK (length(date) = 10),
+    category    TEXT NOT NULL CHECK (category IN ('FII', 'DII')),
+    buy_crore   REAL NOT NULL CHECK (buy_crore >= 0),
+    sell_crore  REAL NOT NULL CHECK (sell_crore >= 0),
+    net_crore   REAL NOT NULL,
+    inserted_at TEXT NOT NULL,
+    PRIMARY KEY (date, category)
+) STRICT, WITHOUT ROWID;
+"#,
 ];
 
 /// The schema version this build reads and writes.
