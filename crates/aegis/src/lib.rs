@@ -7,4 +7,5 @@
 pub mod commands;
 pub mod config;
 pub mod exit;
+pub mod pipeline;
 pub mod table;

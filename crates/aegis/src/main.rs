@@ -4,7 +4,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use aegis::commands::{
-    self, backtest, chain, data, demo, export, fetch, import, serve, simulate, train,
+    self, backtest, chain, data, demo, export, fetch, import, run as run_cmd, serve, simulate,
+    train,
 };
 use aegis::config::Config;
 use aegis::exit;
@@ -176,7 +177,35 @@ enum Command {
         #[arg(long, default_value_t = 2)]
         threads: usize,
     },
-    /// The offline demo: simulate a market in ./aegis-demo/ and report what was built.
+    /// One cycle: read the store as of now (or --as-of), load the models, run the Direction,
+    /// Option Sellers and Option Buyers engines, write the payload (aegismatrix.json) and its
+    /// JSON Schema atomically into paths.out (or --out), record the run and every metric in the
+    /// store, and print a summary of the three views.
+    ///
+    /// Exit codes: 0 all metrics available (stale ones are marked); 3 the payload was written but
+    /// some metrics are unavailable (each says why and what to do); 4 the run failed and the last
+    /// good payload is untouched.
+    ///
+    /// Example: aegis run --as-of 2025-11-28T13:55:00+05:30
+    Run {
+        /// Fetch first (as `aegis fetch`); sources that fail are reported and the run goes on.
+        #[arg(long)]
+        fetch: bool,
+        /// Run on the data as it stood at this time (RFC 3339, e.g. 2025-11-28T13:55:00+05:30):
+        /// daily bars of the sessions closed by then, 5-minute bars complete by then, the newest
+        /// chain stamped at or before it.
+        #[arg(long, value_name = "TIME")]
+        as_of: Option<DateTime<chrono::FixedOffset>>,
+        /// Model directory; overrides `paths.models`.
+        #[arg(long, value_name = "DIR")]
+        models: Option<PathBuf>,
+        /// Output directory of the payload and its schema; overrides `paths.out`.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
+    /// The offline demo: simulate a market in ./aegis-demo/, train every model on it, run the
+    /// engines once, and serve the dashboard (default http://127.0.0.1:8080, `serve.bind`) until
+    /// Ctrl-C. Everything derived from the simulator is marked simulated.
     Demo {
         /// Directory for the demo's store, models and payload.
         #[arg(long, default_value = "aegis-demo")]
@@ -184,6 +213,9 @@ enum Command {
         /// Simulator seed.
         #[arg(long, default_value_t = 2026)]
         seed: u64,
+        /// Stop after writing the payload instead of serving the dashboard.
+        #[arg(long)]
+        no_serve: bool,
     },
 }
 
@@ -346,17 +378,58 @@ fn run(cli: Cli) -> Result<i32> {
             )?;
             print!("{summary}");
         }
-        Command::Demo { dir, seed } => {
+        Command::Run {
+            fetch,
+            as_of,
+            models,
+            out,
+        } => {
+            let args = run_cmd::RunArgs {
+                fetch,
+                as_of,
+                models,
+                out,
+            };
+            return Ok(run_cmd::run(&cfg, &args, &cal, now));
+        }
+        Command::Demo {
+            dir,
+            seed,
+            no_serve,
+        } => {
             let report = demo::run(
                 &demo::DemoArgs {
                     dir,
                     seed,
                     now,
                     progress,
+                    settings: aegis_engines::EngineSettings {
+                        confidence: cfg.engine.confidence,
+                        stale_after_minutes: cfg.engine.stale_after_minutes,
+                        seller_expiries: cfg.engine.seller_expiries,
+                    },
                 },
                 &cal,
             )?;
             print!("{report}");
+            if !no_serve {
+                let mut demo_cfg = cfg.clone();
+                demo_cfg.paths.store = report.paths.store.clone();
+                demo_cfg.paths.models = report.paths.models.clone();
+                demo_cfg.paths.out = report.paths.out.clone();
+                let sc = serve::serve_config(
+                    &demo_cfg,
+                    &serve::ServeArgs {
+                        bind: None,
+                        refresh_secs: aegis_dashboard::DEFAULT_REFRESH_SECS,
+                    },
+                )?;
+                println!(
+                    "Dashboard: http://{} (Ctrl-C to stop; simulated data)",
+                    sc.bind
+                );
+                aegis_dashboard::serve(sc).context("serving the demo dashboard")?;
+            }
         }
     }
     Ok(exit::OK)

@@ -60,12 +60,13 @@ pub struct DatePoint {
 pub struct Skill {
     /// Out-of-sample accuracy of the stated class.
     pub accuracy: f64,
-    /// Brier skill score against climatology (> 0 means better than the base rates).
-    pub brier_skill: f64,
-    /// Brier skill score of the logistic baseline, for comparison.
-    pub baseline_brier_skill: f64,
-    /// AUC (macro one-vs-rest for three classes).
-    pub auc: f64,
+    /// Brier skill score against climatology of the forecast as served (calibrated); > 0 means
+    /// better than the base rates. Absent when undefined (a climatology Brier of 0).
+    pub brier_skill: Option<f64>,
+    /// Brier skill score of the logistic baseline, for comparison (absent when undefined).
+    pub baseline_brier_skill: Option<f64>,
+    /// AUC (macro one-vs-rest for three classes); absent when a class never occurred.
+    pub auc: Option<f64>,
     /// Expected calibration error.
     pub ece: f64,
     /// Number of out-of-sample test days.
@@ -404,6 +405,9 @@ pub struct PainPoint {
 /// Max pain and open-interest structure of an expiry.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct MaxPain {
+    /// The chain expiry these figures are for: the seller expiry itself, or, from a stale chain
+    /// that does not list it, the chain's expiry in the same position (nearest first).
+    pub expiry: Expiry,
     /// Strike minimising total pay-out.
     pub max_pain: f64,
     /// Lowest strike of the zone (pain within 5 % of the minimum).
@@ -428,13 +432,15 @@ pub struct MaxPain {
     pub call_oi_change: f64,
     /// Total change in put OI.
     pub put_oi_change: f64,
-    /// Spot minus max pain, points.
+    /// The chain's underlying value minus max pain, points.
     pub spot_minus_max_pain: f64,
 }
 
 /// Skew from the option chain.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ChainSkew {
+    /// The chain expiry these figures are for (as [`MaxPain::expiry`]).
+    pub expiry: Expiry,
     /// ATM implied vol at the forward, percent.
     pub atm_iv_pct: f64,
     /// 25-delta call IV, percent.
@@ -551,10 +557,13 @@ pub struct SellerExpiry {
     pub max_pain: Metric<MaxPain>,
     /// Skew from the chain (needs a chain).
     pub skew: Metric<ChainSkew>,
-    /// Volatility trap.
-    pub trap: Metric<VolTrap>,
-    /// Expiry stress.
-    pub stress: Metric<ExpiryStress>,
+    /// Volatility trap. Present on the nearest expiry only: the `vol_trap` model is trained
+    /// for the window to the nearest weekly expiry and forecasts nothing else.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trap: Option<Metric<VolTrap>>,
+    /// Expiry stress. Present on the nearest expiry only (the `expiry_stress` model's window).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stress: Option<Metric<ExpiryStress>>,
 }
 
 /// Seller regime labels.

@@ -6,13 +6,19 @@
 //! * [`write_atomic`] — temporary file, fsync, rename: a reader sees the old payload or the new
 //!   one, never half of one, and a failed write leaves the last good payload in place;
 //! * [`metric_points`] — every metric's headline number and status, for the history charts;
-//! * [`issues`] — the metrics that are unavailable or stale, for `meta.health`.
+//! * [`issues`] — the metrics that are unavailable or stale, for `meta.health`;
+//! * [`assemble`] — the payload of a run from the engines' blocks: meta with the engine and
+//!   schema versions, the data as-of time, the models used (or why not), the data sources and
+//!   the health computed from the metrics.
 
 use std::fs::{self, File};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use aegis_engines::blocks::{BuyerBlock, DirectionBlock, MarketBlock, SellerBlock};
+use aegis_engines::{Blocks, ENGINE_VERSION, EngineInputs};
+use aegis_ml::predictor::ModelSet;
+use aegis_ml::registry::registry;
 use aegis_model::{Status, Symbol};
 use chrono::{DateTime, FixedOffset};
 use schemars::JsonSchema;
@@ -134,6 +140,132 @@ pub struct Meta {
     pub models: Vec<ModelUse>,
     /// Data sources, for the footer.
     pub sources: Vec<String>,
+}
+
+/// Every registered model: loaded (with its id, champion, training time and skill verdict) or
+/// the reason it is unavailable.
+pub fn model_uses(models: &ModelSet) -> Vec<ModelUse> {
+    registry()
+        .into_iter()
+        .map(|spec| match models.get(&spec.name) {
+            Ok(m) => {
+                let card = m.file.card();
+                ModelUse {
+                    name: spec.name.clone(),
+                    id: Some(m.id()),
+                    champion: Some(card.kind.to_string()),
+                    trained_at: Some(aegis_model::time::to_ist(card.created_at)),
+                    has_skill: card.selection.as_ref().map(|s| s.has_skill),
+                    status: Status::Ok,
+                    reason: None,
+                }
+            }
+            Err(e) => ModelUse {
+                name: spec.name.clone(),
+                id: None,
+                champion: None,
+                trained_at: None,
+                has_skill: None,
+                status: Status::Unavailable,
+                reason: Some(e.to_string()),
+            },
+        })
+        .collect()
+}
+
+/// The payload of a run: the engines' blocks with the metadata and the health computed from
+/// every metric's status. `generated_at` is the only input that is not a function of the
+/// store, the models and the as-of time.
+pub fn assemble(
+    blocks: Blocks,
+    inputs: &EngineInputs<'_>,
+    generated_at: DateTime<FixedOffset>,
+) -> Payload {
+    let models = model_uses(inputs.models);
+    let mut notes = Vec::new();
+    if inputs.simulated() {
+        notes.push(
+            "simulated market (demo mode): every number is computed from the simulator's data, not from a market"
+                .to_string(),
+        );
+    }
+    let origin = inputs.origin();
+    let later: Vec<String> = inputs
+        .models
+        .loaded()
+        .into_iter()
+        .filter_map(|name| {
+            let m = inputs.models.get(name).ok()?;
+            let last = m.file.card().training_window.last;
+            (last > origin).then(|| format!("{} (to {last})", m.id()))
+        })
+        .collect();
+    if !later.is_empty() {
+        notes.push(format!(
+            "replay: the data stops at {origin}, but {} model(s) were trained on later sessions: {}; their skill figures include days after the as-of time",
+            later.len(),
+            later.join(", ")
+        ));
+    }
+    let no_skill: Vec<&str> = models
+        .iter()
+        .filter(|m| m.has_skill == Some(false))
+        .map(|m| m.name.as_str())
+        .collect();
+    if !no_skill.is_empty() {
+        notes.push(format!(
+            "{} of {} classifiers show no out-of-sample skill (Brier skill ≤ 0): {}; their tiles say so",
+            no_skill.len(),
+            models.iter().filter(|m| m.has_skill.is_some()).count(),
+            no_skill.join(", ")
+        ));
+    }
+    let mut payload = Payload {
+        schema_version: SCHEMA_VERSION,
+        meta: Meta {
+            engine_version: ENGINE_VERSION.to_string(),
+            schema_version: SCHEMA_VERSION,
+            generated_at,
+            data_as_of: inputs.data_as_of(),
+            symbol: Symbol::Nifty50,
+            simulated: inputs.simulated(),
+            health: Health {
+                status: HealthStatus::Ok,
+                unavailable: Vec::new(),
+                stale: Vec::new(),
+                notes,
+            },
+            settings: RunSettings {
+                confidence: inputs.settings.confidence,
+                stale_after_minutes: inputs.settings.stale_after_minutes,
+            },
+            models,
+            sources: inputs.sources(),
+        },
+        market: blocks.market,
+        direction: blocks.direction,
+        seller: blocks.seller,
+        buyer: blocks.buyer,
+    };
+    let value = serde_json::to_value(&payload).expect("payload serialises");
+    let (unavailable, stale) = issues(&value);
+    let total = metric_points(&payload).len();
+    payload.meta.health.status = if unavailable.is_empty() && stale.is_empty() {
+        HealthStatus::Ok
+    } else if unavailable.len() == total {
+        HealthStatus::Failing
+    } else {
+        HealthStatus::Degraded
+    };
+    payload.meta.health.unavailable = unavailable;
+    payload.meta.health.stale = stale;
+    payload
+}
+
+/// Whether any metric of the payload is unavailable (`aegis run` then exits with its
+/// "degraded" code).
+pub fn has_unavailable(payload: &Payload) -> bool {
+    !payload.meta.health.unavailable.is_empty()
 }
 
 /// Why the payload could not be written or read.
@@ -364,4 +496,70 @@ pub fn issues(payload_blocks: &Value) -> (Vec<MetricIssue>, Vec<MetricIssue>) {
         }
     });
     (unavailable, stale)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_failed_write_leaves_the_previous_file_and_no_temporary() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.json");
+        write_file_atomic(&path, b"old").unwrap();
+        // A directory where the file should go: the rename fails.
+        let blocked = dir.path().join("b.json");
+        fs::create_dir(&blocked).unwrap();
+        fs::write(blocked.join("keep"), b"x").unwrap();
+        let err = write_file_atomic(&blocked, b"new").unwrap_err();
+        assert!(err.to_string().contains("last good payload was left in place"), "{err}");
+        assert_eq!(fs::read(&path).unwrap(), b"old");
+        let leftovers: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.contains(".tmp-"))
+            .collect();
+        assert!(leftovers.is_empty(), "{leftovers:?}");
+        write_file_atomic(&path, b"new").unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"new");
+    }
+
+    #[test]
+    fn reading_checks_json_and_version() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join(PAYLOAD_FILE);
+        fs::write(&p, "{not json").unwrap();
+        assert!(matches!(read(&p), Err(PayloadError::Invalid { .. })));
+        fs::write(&p, r#"{"schema_version": 99}"#).unwrap();
+        assert!(matches!(
+            read(&p),
+            Err(PayloadError::WrongVersion { found: 99, .. })
+        ));
+        assert!(matches!(
+            read(&dir.path().join("missing.json")),
+            Err(PayloadError::Io { .. })
+        ));
+    }
+
+    #[test]
+    fn issues_and_points_walk_every_metric_with_its_path() {
+        let v = json!({
+            "market": {
+                "spot": {"value": 100.5, "provenance": {"method": "formula", "as_of": null, "status": "ok"}},
+                "vix": {"provenance": {"method": "formula", "as_of": null, "status": "unavailable", "reason": "r", "fix": "f"}}
+            },
+            "seller": {"expiries": [
+                {"max_pain": {"max_pain": 25200.0, "provenance": {"method": "chain", "as_of": null, "status": "stale", "reason": "old"}}}
+            ]}
+        });
+        let (unavailable, stale) = issues(&v);
+        assert_eq!(unavailable.len(), 1);
+        assert_eq!(unavailable[0].metric, "market.vix");
+        assert_eq!(unavailable[0].fix.as_deref(), Some("f"));
+        assert_eq!(stale.len(), 1);
+        assert_eq!(stale[0].metric, "seller.expiries[0].max_pain");
+        assert_eq!(stale[0].reason.as_deref(), Some("old"));
+    }
 }

@@ -1,14 +1,20 @@
 //! `aegis demo`: the offline demo on a simulated market, in its own directory so that it never
-//! mixes with market data.
+//! mixes with market data: simulate (a fresh store), train every model on it, run the engines
+//! once (payload in `<dir>/out`), and — unless `--no-serve` — serve the dashboard. Everything
+//! derived from the simulator is marked `simulated`.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 use aegis_calendar::NseCalendar;
-use anyhow::Result;
+use aegis_engines::EngineSettings;
+use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 
+use super::run::Summary;
 use super::simulate::{self, SimulateArgs, SimulateReport};
+use super::train::{self, TrainArgs, TrainSummary};
+use crate::pipeline::{self, RunOptions, RunOutcome};
 
 /// Options of `aegis demo`.
 #[derive(Debug, Clone)]
@@ -21,6 +27,8 @@ pub struct DemoArgs {
     pub now: DateTime<Utc>,
     /// Show progress bars.
     pub progress: bool,
+    /// Engine parameters of the run.
+    pub settings: EngineSettings,
 }
 
 /// The demo's file layout.
@@ -52,6 +60,10 @@ pub struct DemoReport {
     pub paths: DemoPaths,
     /// The simulation.
     pub simulated: SimulateReport,
+    /// The training.
+    pub trained: TrainSummary,
+    /// The engines' run.
+    pub run: RunOutcome,
 }
 
 impl fmt::Display for DemoReport {
@@ -62,10 +74,19 @@ impl fmt::Display for DemoReport {
         )?;
         write!(f, "{}", self.simulated)?;
         writeln!(f, "Store: {}", self.paths.store.display())?;
+        writeln!(f)?;
+        write!(f, "{}", self.trained)?;
+        writeln!(f)?;
+        write!(f, "{}", Summary(&self.run))?;
         writeln!(
             f,
-            "Inspect it with: aegis --store {} data",
+            "Inspect the data with: aegis --store {} data",
             self.paths.store.display()
+        )?;
+        writeln!(
+            f,
+            "Payload: {} (every metric marked simulated)",
+            self.run.written.payload.display()
         )
     }
 }
@@ -100,5 +121,33 @@ pub fn run(args: &DemoArgs, cal: &NseCalendar) -> Result<DemoReport> {
             progress: args.progress,
         },
     )?;
-    Ok(DemoReport { paths, simulated })
+    let trained = train::into_result(train::run(
+        &mut store,
+        &TrainArgs {
+            models_dir: paths.models.clone(),
+            model: None,
+            now: args.now,
+            progress: args.progress,
+            threads: 2,
+        },
+    )?)?;
+    drop(store);
+    let run = pipeline::run_cycle(
+        &RunOptions {
+            store: paths.store.clone(),
+            models_dir: paths.models.clone(),
+            out_dir: paths.out.clone(),
+            settings: args.settings,
+            as_of: None,
+            now: args.now,
+        },
+        cal,
+    )
+    .context("running the engines on the simulated market")?;
+    Ok(DemoReport {
+        paths,
+        simulated,
+        trained,
+        run,
+    })
 }

@@ -8,6 +8,7 @@ pub mod demo;
 pub mod export;
 pub mod fetch;
 pub mod import;
+pub mod run;
 pub mod serve;
 pub mod simulate;
 pub mod train;

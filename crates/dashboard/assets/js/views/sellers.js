@@ -59,6 +59,7 @@ export function render(payload, grid, index = 0) {
         label: `Writers' pay-out across settlement strikes; minimum at ${num(mp.max_pain, 0)}`,
       });
       body.append(kv([
+        mp.expiry && mp.expiry !== e.expiry ? ["Chain expiry", `${day(mp.expiry)} (the stale chain does not list ${day(e.expiry)})`, "down"] : null,
         ["PCR (OI / volume)", `${num(mp.pcr_oi, 2)} / ${mp.pcr_volume === null || mp.pcr_volume === undefined ? "—" : num(mp.pcr_volume, 2)}`],
         ["Call wall / put wall", `${num(mp.call_wall, 0)} / ${num(mp.put_wall, 0)}`],
         ["Spot − max pain", `${signed(mp.spot_minus_max_pain, 0)} pts`],
@@ -66,8 +67,10 @@ export function render(payload, grid, index = 0) {
       ]));
     },
   }));
+  const nearest = sel.expiries[0];
   const st = e.stress;
-  grid.append(tile({
+  if (!st) grid.append(nearestOnlyTile("sel-stress", "Expiry stress meter", "stress", "Expiry stress", nearest));
+  else grid.append(tile({
     id: "sel-stress", title: "Expiry stress meter", help: "stress", metrics: [st],
     build(body) {
       body.append(halfGauge({
@@ -85,7 +88,8 @@ export function render(payload, grid, index = 0) {
     },
   }));
   const tr = e.trap;
-  grid.append(tile({
+  if (!tr) grid.append(nearestOnlyTile("sel-trap", "Volatility trap risk", "trap", "Volatility-trap risk", nearest));
+  else grid.append(tile({
     id: "sel-trap", title: "Volatility trap risk", help: "trap", metrics: [tr],
     build(body) {
       const seg = { LOW: 1 / 6, MEDIUM: 1 / 2, HIGH: 5 / 6 }[tr.label];
@@ -115,6 +119,7 @@ export function render(payload, grid, index = 0) {
         label: `Implied vols: 25-delta put ${pctv(sk.put25_iv_pct)}, ATM ${pctv(sk.atm_iv_pct)}, 25-delta call ${pctv(sk.call25_iv_pct)}`,
       });
       body.append(kv([
+        sk.expiry && sk.expiry !== e.expiry ? ["Chain expiry", `${day(sk.expiry)} (the stale chain does not list ${day(e.expiry)})`, "down"] : null,
         ["Put skew / call skew", `${signed(sk.put_skew, 2)} / ${signed(sk.call_skew, 2)} vol pts`],
         ["Butterfly (BF25)", `${signed(sk.bf25, 2)} vol pts`],
       ]));
@@ -178,15 +183,27 @@ export function render(payload, grid, index = 0) {
       body.append(kv([["Cushion to safe range", `${num(sr.spot - sr.lower, 0)} pts below · ${num(sr.upper - sr.spot, 0)} pts above`]]));
     }
   }));
+  const tr0 = nearest.trap;
   grid.append(vixTile(payload, "sel-vix", "India VIX — short premium visibility", "seller-vix", (body) => {
-    if (available(tr)) {
+    if (available(tr0)) {
+      const tr = tr0;
       const rich = tr.spread > 0;
       body.append(h("p", { class: `small ${rich ? "up" : "down"}`, text: rich
         ? `Implied vol is ${num(tr.spread, 2)} pts above 20-day realized: premium carries a cushion.`
         : `Implied vol is ${num(-tr.spread, 2)} pts below realized: premium does not pay for recent movement.` }));
     }
-  }, [tr]));
+  }, [tr0]));
   grid.append(helpTile("sellers"));
+}
+
+/** A tile for a metric the models forecast for the nearest expiry only. */
+function nearestOnlyTile(id, title, help, what, nearest) {
+  return tile({
+    id, title, help, metrics: [],
+    build(body) {
+      body.append(h("p", { class: "muted", text: `${what} is forecast for the nearest expiry only (${day(nearest.expiry)}): its model is trained on the window to the nearest weekly expiry. Select that expiry to see it.` }));
+    },
+  });
 }
 
 function realizedSkewLine(rs) {

@@ -1,0 +1,197 @@
+//! One cycle of the pipeline: store → features → models → engines → payload.
+//!
+//! [`run_cycle`] reads the data as it stood at the as-of time (daily bars of the sessions closed
+//! by then, 5-minute bars complete by then, the newest option chain stamped at or before it),
+//! loads the models strictly (a broken model only affects its own metrics), runs the engines,
+//! assembles the payload, records the run and its payload (with one history point per metric)
+//! in the store, and only then writes the payload and its schema atomically (temporary file,
+//! fsync, rename). Any error before the rename leaves the last good payload in place; a failure
+//! is recorded in the store when the store can still be written.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use aegis_calendar::NseCalendar;
+use aegis_engines::{EngineInputs, EngineSettings, MarketData};
+use aegis_features::FeatureSet;
+use aegis_ml::predictor::ModelSet;
+use aegis_model::time::to_ist;
+use aegis_model::{DataOrigin, Interval, IntradaySeries, Symbol};
+use aegis_payload::{Payload, Written};
+use aegis_store::{RunRecord, RunStatus, Store, StoreError};
+use anyhow::{Context, Result};
+use chrono::{DateTime, Duration, Utc};
+
+use crate::exit;
+
+/// Calendar days of 5-minute bars read before the as-of time: enough for today and the 20
+/// earlier sessions of the intraday baseline, holidays included.
+pub const INTRADAY_LOOKBACK_DAYS: i64 = 45;
+
+/// What one cycle needs.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// The store.
+    pub store: PathBuf,
+    /// The model directory.
+    pub models_dir: PathBuf,
+    /// Where the payload and its schema are written.
+    pub out_dir: PathBuf,
+    /// Engine parameters.
+    pub settings: EngineSettings,
+    /// Run on the data as it stood then (default: now).
+    pub as_of: Option<DateTime<Utc>>,
+    /// The wall-clock time of the run (the payload's `generated_at`).
+    pub now: DateTime<Utc>,
+}
+
+/// What a successful cycle produced.
+#[derive(Debug, Clone)]
+pub struct RunOutcome {
+    /// The payload.
+    pub payload: Payload,
+    /// The files written.
+    pub written: Written,
+    /// The run's id in the store.
+    pub run_id: i64,
+    /// [`exit::OK`], or [`exit::DEGRADED`] when a metric is unavailable.
+    pub exit_code: i32,
+    /// Seconds spent, for the summary.
+    pub seconds: f64,
+}
+
+/// Reads the data of a run from the store, as it stood at `as_of`.
+pub fn read_market(store: &Store, as_of: DateTime<Utc>) -> Result<MarketData> {
+    let daily = |symbol| {
+        store.daily(symbol).with_context(|| {
+            format!("reading {symbol} daily bars (import or fetch them first: aegis import <csv> or aegis fetch --daily)")
+        })
+    };
+    let nifty = daily(Symbol::Nifty50)?;
+    let vix = daily(Symbol::IndiaVix)?;
+    // The store keys bars by whole unix seconds.
+    let whole = |t: DateTime<Utc>| DateTime::from_timestamp(t.timestamp(), 0).unwrap_or(t);
+    let intraday = match store.intraday(
+        Symbol::Nifty50,
+        Interval::FiveMinute,
+        whole(as_of - Duration::days(INTRADAY_LOOKBACK_DAYS)),
+        whole(as_of),
+    ) {
+        Ok(s) => s,
+        Err(StoreError::NoData { .. }) => {
+            IntradaySeries::empty(Symbol::Nifty50, Interval::FiveMinute, DataOrigin::CsvImport)
+        }
+        Err(e) => return Err(e).context("reading NIFTY 50 5-minute bars"),
+    };
+    let chain = store
+        .latest_chain(Symbol::Nifty50, Some(to_ist(as_of)))
+        .context("reading the newest option chain")?;
+    Ok(MarketData {
+        nifty,
+        vix,
+        intraday,
+        chain,
+    })
+}
+
+fn build(
+    store: &Store,
+    opts: &RunOptions,
+    cal: &NseCalendar,
+    models: &ModelSet,
+) -> Result<Payload> {
+    let as_of = opts.as_of.unwrap_or(opts.now);
+    let data = read_market(store, as_of)?;
+    let inputs = EngineInputs::prepare(data, as_of, cal, models, opts.settings)?;
+    let blocks = aegis_engines::run(&inputs);
+    Ok(aegis_payload::assemble(blocks, &inputs, to_ist(opts.now)))
+}
+
+/// Records a failed run, if the store can be written; the failure to record is only logged.
+fn record_failure(store: Option<&mut Store>, opts: &RunOptions, message: &str) {
+    let Some(store) = store else { return };
+    let record = RunRecord {
+        started_at: opts.now,
+        finished_at: Some(Utc::now()),
+        status: RunStatus::Failed,
+        exit_code: Some(exit::RUN_FAILED),
+        message: Some(message.to_string()),
+        payload_sha256: None,
+    };
+    if let Err(e) = store.record_run(&record) {
+        tracing::warn!("could not record the failed run in the store: {e}");
+    }
+}
+
+/// Runs one cycle (see the module documentation).
+pub fn run_cycle(opts: &RunOptions, cal: &NseCalendar) -> Result<RunOutcome> {
+    let started = Instant::now();
+    let mut store = Store::open(&opts.store)
+        .with_context(|| format!("opening the store {}", opts.store.display()))?;
+    let models = ModelSet::load(&opts.models_dir, &FeatureSet::standard());
+    let payload = match build(&store, opts, cal, &models) {
+        Ok(p) => p,
+        Err(e) => {
+            record_failure(Some(&mut store), opts, &format!("{e:#}"));
+            return Err(e);
+        }
+    };
+    let json = aegis_payload::to_json(&payload);
+    let degraded = aegis_payload::has_unavailable(&payload);
+    let exit_code = if degraded { exit::DEGRADED } else { exit::OK };
+    let health = &payload.meta.health;
+    let message = format!(
+        "{} metrics; {} unavailable, {} stale; data as of {}",
+        aegis_payload::metric_points(&payload).len(),
+        health.unavailable.len(),
+        health.stale.len(),
+        payload.meta.data_as_of.format("%Y-%m-%d %H:%M IST")
+    );
+    let record = RunRecord {
+        started_at: opts.now,
+        finished_at: Some(Utc::now()),
+        status: if degraded {
+            RunStatus::Unavailable
+        } else {
+            RunStatus::Ok
+        },
+        exit_code: Some(exit_code),
+        message: Some(message),
+        payload_sha256: Some(aegis_ml::sha256::digest_hex(json.as_bytes())),
+    };
+    let run_id = store
+        .record_run(&record)
+        .context("recording the run in the store")?;
+    store
+        .store_payload(
+            run_id,
+            opts.now,
+            payload.meta.data_as_of.with_timezone(&Utc),
+            &json,
+            &aegis_payload::metric_points(&payload),
+        )
+        .context("storing the payload and its metric history")?;
+    let written = match aegis_payload::write_atomic(&opts.out_dir, &payload) {
+        Ok(w) => w,
+        Err(e) => {
+            record_failure(
+                Some(&mut store),
+                opts,
+                &format!("writing the payload of run {run_id}: {e}"),
+            );
+            return Err(e).context("writing the payload");
+        }
+    };
+    Ok(RunOutcome {
+        payload,
+        written,
+        run_id,
+        exit_code,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// The payload file of an output directory.
+pub fn payload_path(out_dir: &Path) -> PathBuf {
+    out_dir.join(aegis_payload::PAYLOAD_FILE)
+}
