@@ -40,6 +40,18 @@ impl Shared {
     /// The volatility model's σ over the next `h` sessions after the origin.
     pub fn vol_sigma(&self, cx: &EngineInputs<'_>, h: usize) -> Result<SigmaForecast, Missing> {
         let (id, vol) = cx.models.vol().map_err(predict_missing)?;
+        if h > aegis_ml::volforecast::MAX_HORIZON {
+            // Only stale daily bars put an expiry this far after the origin.
+            return Err(Missing::new(
+                format!(
+                    "the expiry is {h} sessions after the newest daily bar ({}), beyond the \
+                     volatility model's reach of {} sessions: the daily bars are out of date",
+                    cx.origin(),
+                    aegis_ml::volforecast::MAX_HORIZON
+                ),
+                fix::DAILY,
+            ));
+        }
         vol.sigma(&cx.history, h).map_err(|e| {
             Missing::new(
                 format!("volatility forecast ({id}) for {h} sessions: {e}"),

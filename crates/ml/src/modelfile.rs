@@ -488,45 +488,53 @@ pub enum ModelFileError {
 /// numbers as serde_json prints them (shortest round-trip form), and strings
 /// JSON-escaped. Checksums are computed over this text.
 pub fn canonical_json(value: &Value) -> String {
-    let mut out = String::new();
+    let mut out = Vec::new();
     write_canonical(value, &mut out);
-    out
+    String::from_utf8(out).expect("serde_json writes UTF-8")
 }
 
-fn write_canonical(value: &Value, out: &mut String) {
+/// Appends the canonical form of `value` to `out`. Scalars and keys are written by serde_json
+/// straight into the buffer (no allocation per value: model files hold ~10⁵ numbers).
+fn write_canonical(value: &Value, out: &mut Vec<u8>) {
     match value {
-        Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_) => {
-            out.push_str(&value.to_string());
-        }
+        Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_) => scalar(value, out),
         Value::Array(items) => {
-            out.push('[');
+            out.push(b'[');
             for (i, v) in items.iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.push(b',');
                 }
                 write_canonical(v, out);
             }
-            out.push(']');
+            out.push(b']');
         }
         Value::Object(map) => {
-            let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort();
-            out.push('{');
-            for (i, k) in keys.into_iter().enumerate() {
+            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+            // serde_json's map is already sorted unless its `preserve_order` feature is on.
+            entries.sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+            out.push(b'{');
+            for (i, (k, v)) in entries.into_iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.push(b',');
                 }
-                out.push_str(&Value::String(k.clone()).to_string());
-                out.push(':');
-                write_canonical(&map[k], out);
+                scalar(k, out);
+                out.push(b':');
+                write_canonical(v, out);
             }
-            out.push('}');
+            out.push(b'}');
         }
     }
 }
 
+/// Appends the JSON text of a scalar or a key.
+fn scalar<T: serde::Serialize + ?Sized>(v: &T, out: &mut Vec<u8>) {
+    serde_json::to_writer(&mut *out, v).expect("writing JSON into memory cannot fail");
+}
+
 fn checksum(value: &Value) -> String {
-    sha256::digest_hex(canonical_json(value).as_bytes())
+    let mut out = Vec::new();
+    write_canonical(value, &mut out);
+    sha256::digest_hex(&out)
 }
 
 /// Checks that the card describes the body; the reason if not.

@@ -38,7 +38,10 @@ pub struct RunArgs {
 pub fn options(cfg: &Config, args: &RunArgs, now: DateTime<Utc>) -> RunOptions {
     RunOptions {
         store: cfg.paths.store.clone(),
-        models_dir: args.models.clone().unwrap_or_else(|| cfg.paths.models.clone()),
+        models_dir: args
+            .models
+            .clone()
+            .unwrap_or_else(|| cfg.paths.models.clone()),
         out_dir: args.out.clone().unwrap_or_else(|| cfg.paths.out.clone()),
         settings: EngineSettings {
             confidence: cfg.engine.confidence,
@@ -125,7 +128,10 @@ fn json_name<T: serde::Serialize>(v: &T) -> String {
 fn market_line(f: &mut fmt::Formatter<'_>, p: &Payload) -> fmt::Result {
     let m = &p.market;
     let spot = cell(&m.spot, |s| {
-        format!("{:.2} ({:+.2}, {:+.2}%)", s.value, s.change_pts, s.change_pct)
+        format!(
+            "{:.2} ({:+.2}, {:+.2}%)",
+            s.value, s.change_pts, s.change_pct
+        )
     });
     let vix = cell(&m.vix, |v| format!("{:.2} {}", v.value, json_name(&v.band)));
     let regime = cell(&m.regime, |r| json_name(&r.label));
@@ -168,7 +174,12 @@ fn direction(f: &mut fmt::Formatter<'_>, p: &Payload) -> fmt::Result {
             cell(h, |v| dir(v.direction).into()),
             cell(h, |v| pc(v.conviction)),
             cell(h, |v| {
-                format!("{} / {} / {}", pc(v.probs.up), pc(v.probs.neutral), pc(v.probs.down))
+                format!(
+                    "{} / {} / {}",
+                    pc(v.probs.up),
+                    pc(v.probs.neutral),
+                    pc(v.probs.down)
+                )
             }),
             cell(h, |v| format!("{:+.0} pts", v.expected_move_pts)),
             cell(h, |v| format!("{:.0}–{:.0}", v.range68_low, v.range68_high)),
@@ -218,11 +229,13 @@ fn sellers(f: &mut fmt::Formatter<'_>, p: &Payload) -> fmt::Result {
             cell(&e.hit_rate, |h| format!("{} of {}", pc(h.rate), h.n)),
             cell(&e.max_pain, |m| format!("{:.0}", m.max_pain)),
             cell(&e.max_pain, |m| format!("{:.2}", m.pcr_oi)),
-            e.trap
-                .as_ref()
-                .map_or(String::new(), |m| cell(m, |v| format!("{} {}", level(v.label), pc(v.probability)))),
+            e.trap.as_ref().map_or(String::new(), |m| {
+                cell(m, |v| format!("{} {}", level(v.label), pc(v.probability)))
+            }),
             e.stress.as_ref().map_or(String::new(), |m| {
-                cell(m, |v| format!("{} {}", json_name(&v.label), pc(v.probability)))
+                cell(m, |v| {
+                    format!("{} {}", json_name(&v.label), pc(v.probability))
+                })
             }),
         ]);
     }
@@ -252,14 +265,26 @@ fn buyers(f: &mut fmt::Formatter<'_>, p: &Payload) -> fmt::Result {
             pc(v.base_rate)
         )),
         next.join(" "),
-        cell(&b.spike_bias, |v| format!("up {} / down {}", pc(v.up), pc(v.down))),
+        cell(&b.spike_bias, |v| format!(
+            "up {} / down {}",
+            pc(v.up),
+            pc(v.down)
+        )),
     )?;
     writeln!(
         f,
         "        theta vs edge {} · regime {} · gap risk {} · environment {}",
-        cell(&b.theta_edge, |v| format!("{} {}", json_name(&v.label), pc(v.probability))),
+        cell(&b.theta_edge, |v| format!(
+            "{} {}",
+            json_name(&v.label),
+            pc(v.probability)
+        )),
         cell(&b.regime, |v| json_name(&v.label)),
-        cell(&b.gap_risk, |v| format!("{} {}", pc(v.probability), level(v.label))),
+        cell(&b.gap_risk, |v| format!(
+            "{} {}",
+            pc(v.probability),
+            level(v.label)
+        )),
         cell(&b.environment, |v| json_name(&v.label)),
     )?;
     writeln!(
@@ -294,7 +319,11 @@ impl fmt::Display for Summary<'_> {
             json_name(&h.status),
             h.unavailable.len(),
             h.stale.len(),
-            if p.meta.simulated { " · SIMULATED" } else { "" }
+            if p.meta.simulated {
+                " · SIMULATED"
+            } else {
+                ""
+            }
         )?;
         market_line(f, p)?;
         writeln!(f)?;
