@@ -5,8 +5,8 @@
 //! derives what every engine shares; [`run`] computes the four blocks. Every metric is a
 //! [`aegis_model::Metric`] whose provenance says how it was computed (`model` with
 //! `name@version`, `formula`, `chain`, `rule`), the time of the newest data it used (IST) and
-//! its status. The rules, thresholds and estimators are documented in each module and in
-//! `ENGINES.md`.
+//! its status. The rules, thresholds and estimators are documented in each module (`market`,
+//! `direction`, `seller`, `buyer`), and their constants are public.
 //!
 //! # Staleness (relative to the run's as-of time)
 //!
