@@ -224,6 +224,7 @@ fn model_entry(path: &Path) -> Value {
                     "format": v.get("format"),
                     "format_version": v.get("format_version"),
                     "card": card,
+                    "skill_series": skill_series(&v),
                 }),
                 _ => {
                     json!({ "file": file, "error": "the model file has no card object; run `aegis train`" })
@@ -235,6 +236,69 @@ fn model_entry(path: &Path) -> Value {
         }
         Err(e) => json!({ "file": file, "error": format!("{e}; run `aegis train`") }),
     }
+}
+
+/// Brier score of probability vectors `p` against the class `label` (sum over classes).
+fn brier(p: &[f64], label: usize) -> f64 {
+    p.iter()
+        .enumerate()
+        .map(|(k, q)| (q - if k == label { 1.0 } else { 0.0 }).powi(2))
+        .sum()
+}
+
+/// Skill over time of a classifier from the walk-forward rows of its file (`oos.classifier.rows`):
+/// per calendar year, the Brier skill against climatology `1 − B/B_clim` of the trees and of the
+/// logistic baseline, each scored on that year's out-of-sample rows (`n`), dated by the year's
+/// last row. Empty for files without walk-forward rows (the HMM, the volatility model).
+fn skill_series(file: &Value) -> Vec<Value> {
+    let Some(rows) = file
+        .pointer("/oos/classifier/rows")
+        .and_then(Value::as_array)
+    else {
+        return Vec::new();
+    };
+    // year → (last date, n, Σ Brier trees, Σ Brier logistic, Σ Brier climatology)
+    let mut years: std::collections::BTreeMap<String, (String, usize, f64, f64, f64)> =
+        std::collections::BTreeMap::new();
+    let probs = |r: &Value, k: &str| -> Option<Vec<f64>> {
+        r.get(k)?.as_array()?.iter().map(Value::as_f64).collect()
+    };
+    for r in rows {
+        let (Some(date), Some(label)) = (
+            r.get("date").and_then(Value::as_str),
+            r.get("label").and_then(Value::as_u64),
+        ) else {
+            continue;
+        };
+        let (Some(g), Some(l), Some(c)) = (
+            probs(r, "gbt"),
+            probs(r, "logistic"),
+            probs(r, "climatology"),
+        ) else {
+            continue;
+        };
+        let label = label as usize;
+        let e = years
+            .entry(date.get(..4).unwrap_or(date).to_string())
+            .or_insert_with(|| (String::new(), 0, 0.0, 0.0, 0.0));
+        e.0 = date.to_string();
+        e.1 += 1;
+        e.2 += brier(&g, label);
+        e.3 += brier(&l, label);
+        e.4 += brier(&c, label);
+    }
+    years
+        .into_values()
+        .filter(|y| y.4 > 0.0)
+        .map(|(date, n, bg, bl, bc)| {
+            json!({
+                "date": date,
+                "n": n,
+                "brier_skill": 1.0 - bg / bc,
+                "baseline_brier_skill": 1.0 - bl / bc,
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -314,5 +378,29 @@ mod tests {
                 .contains("not an AegisMatrix model file")
         );
         assert!(doc["problem"].is_null());
+    }
+
+    #[test]
+    fn skill_series_scores_each_year_against_climatology() {
+        // Two rows in 2023, one in 2024; binary classes.
+        let file = json!({"oos": {"classifier": {"rows": [
+            {"date": "2023-03-01", "label": 1, "gbt": [0.2, 0.8], "logistic": [0.5, 0.5], "climatology": [0.6, 0.4]},
+            {"date": "2023-09-01", "label": 0, "gbt": [0.7, 0.3], "logistic": [0.4, 0.6], "climatology": [0.6, 0.4]},
+            {"date": "2024-01-02", "label": 0, "gbt": [0.1, 0.9], "logistic": [0.6, 0.4], "climatology": [0.6, 0.4]},
+        ]}}});
+        let s = skill_series(&file);
+        assert_eq!(s.len(), 2);
+        // 2023: trees 2·0.04 + 2·0.09 = 0.26; logistic 0.5 + 0.72 = 1.22; climatology
+        // 0.72 + 0.32 = 1.04.
+        assert_eq!(s[0]["date"], "2023-09-01");
+        assert_eq!(s[0]["n"], 2);
+        let close =
+            |v: &Value, x: f64| assert!((v.as_f64().unwrap() - x).abs() < 1e-12, "{v} vs {x}");
+        close(&s[0]["brier_skill"], 1.0 - 0.26 / 1.04);
+        close(&s[0]["baseline_brier_skill"], 1.0 - 1.22 / 1.04);
+        // 2024: trees 0.81·2 = 1.62 against climatology 0.32: negative skill is reported.
+        close(&s[1]["brier_skill"], 1.0 - 1.62 / 0.32);
+        close(&s[1]["baseline_brier_skill"], 0.0);
+        assert!(skill_series(&json!({"oos": {"vol": {}}})).is_empty());
     }
 }

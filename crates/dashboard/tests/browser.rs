@@ -814,10 +814,16 @@ async fn model_report_and_history_pages_render() {
         "0.0209",
         "Beats climatology",
         "9f2c4e1ab07d3356",
+        // Skill per year from the file's walk-forward rows (two in 2023, two in 2024).
+        "Skill over time (per year)",
     ] {
         assert!(card.contains(t), "model card lacks `{t}`:\n{card}");
     }
-    b.wait("document.querySelectorAll('[data-model=direction_h1] .ct-line').length >= 3")
+    b.wait(
+        "document.querySelector('[data-model=direction_h1] [aria-label*=\"n = 2, 2\"] .ct-line')",
+    )
+    .await;
+    b.wait("document.querySelectorAll('[data-model=direction_h1] .ct-line').length >= 5")
         .await;
     let shots = target_dir().join("screenshots");
     std::fs::create_dir_all(&shots).unwrap();

@@ -61,16 +61,20 @@ function skill(el, oos) {
     : `No demonstrated skill over the baseline and climatology in ${num(oos.n, 0)} out-of-sample rows; read its probabilities as base rates.` }));
 }
 
-/** A series of skill over time, if the card has one (e.g. `oos_metrics.skill_series` or `skill_over_time`). */
-function skillOverTime(el, card) {
-  const oos = card.oos_metrics || {};
-  const raw = oos.skill_series || oos.skill_over_time || card.skill_series || card.skill_over_time;
+/** Skill over time: per calendar year of the walk-forward, the Brier skill of the trees and of the logistic baseline (`skill_series`, computed from the file's out-of-sample rows). */
+function skillOverTime(el, entry) {
+  const raw = entry.skill_series;
   if (!Array.isArray(raw) || raw.length < 2) {
-    el.append(h("p", { class: "muted small", text: "Skill over time: this card carries no per-period skill series." }));
+    el.append(h("p", { class: "muted small", text: "Skill over time: fewer than two years of out-of-sample rows in this file." }));
     return;
   }
-  const data = raw.map((p) => ({ x: Date.parse(p.date || p.t || p.to), y: p.brier_skill ?? p.v })).filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y));
-  lineChart(el, { series: [{ name: "skill", cls: "accent", data }], height: 120, xTicks: 4, xFormat: (v) => new Date(v).toISOString().slice(0, 7), yFormat: (v) => num(v, 3), label: "Brier skill over time" });
+  const pts = (k) => raw.map((p) => ({ x: Date.parse(p.date), y: p[k] })).filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y));
+  el.append(h("h3", { text: "Skill over time (per year)" }));
+  lineChart(el, {
+    series: [{ name: "model", cls: "accent", data: pts("brier_skill") }, { name: "baseline", cls: "neutral", data: pts("baseline_brier_skill") }],
+    height: 120, xTicks: 4, xFormat: (v) => new Date(v).toISOString().slice(0, 4), yFormat: (v) => num(v, 3),
+    label: `Brier skill against climatology per year (model and logistic baseline; n = ${raw.map((p) => p.n).join(", ")})`,
+  });
 }
 
 function card(entry) {
@@ -111,7 +115,7 @@ function card(entry) {
   const right = h("div", {}, h("h3", { text: "Skill against the baseline" }));
   reliability(left, oos);
   skill(right, oos);
-  skillOverTime(right, c);
+  skillOverTime(right, entry);
   cols.append(left, right);
   el.append(cols);
   return el;
