@@ -458,14 +458,7 @@ pub fn import_bytes(
     options: &ImportOptions,
 ) -> Result<CsvImport, CsvError> {
     let mut parsed = parse_rows(file, bytes, options.skip_null_rows)?;
-    let reversed = parsed.rows.len() > 1
-        && parsed
-            .rows
-            .windows(2)
-            .all(|w| w[0].stamp.instant() > w[1].stamp.instant());
-    if reversed {
-        parsed.rows.reverse();
-    }
+    let reversed = oldest_first(&mut parsed.rows);
     let (symbol, symbol_guessed) = match options.symbol {
         Some(s) => (s, false),
         None => (
@@ -514,8 +507,22 @@ pub fn import_bytes(
 /// one IST date are 5-minute; one row per date stamped at the session open (the last row may carry
 /// a pull time) is daily; anything else is [`CsvError::AmbiguousInterval`].
 pub fn detect_interval(file: &str, bytes: &[u8]) -> Result<Interval, CsvError> {
-    let parsed = parse_rows(file, bytes, true)?;
+    let mut parsed = parse_rows(file, bytes, true)?;
+    // As the import does: the rule about the last row means the newest row.
+    oldest_first(&mut parsed.rows);
     detect(&parsed.rows).map_err(|reason| ambiguous(file, reason))
+}
+
+/// Reverses rows that are newest-first throughout (strictly descending); whether it did.
+fn oldest_first(rows: &mut [Row]) -> bool {
+    let reversed = rows.len() > 1
+        && rows
+            .windows(2)
+            .all(|w| w[0].stamp.instant() > w[1].stamp.instant());
+    if reversed {
+        rows.reverse();
+    }
+    reversed
 }
 
 fn ambiguous(file: &str, reason: String) -> CsvError {
@@ -1042,10 +1049,12 @@ fn build_intraday(
         rule,
     };
     let mut tick = None;
-    if let Some(last) = rows.last()
+    // A live tick is appended at pull time, so it comes after the row before it; an off-grid
+    // last row that does not is refused below like any other off-grid row.
+    if let [.., before, last] = rows.as_slice()
         && let Stamp::Time(t) = last.stamp
         && !is_on_five_minute_grid(t)
-        && rows.len() > 1
+        && t > before.stamp.instant()
     {
         summary.skipped.push(SkippedRow {
             line: last.line,
@@ -1349,6 +1358,27 @@ mod tests {
         );
     }
 
+    /// Fuzz finding (csv_import): an off-grid last row dated before the bars above it was
+    /// dropped as a live tick, hiding an out-of-order file; it is now refused as off the grid.
+    #[test]
+    fn fuzz_off_grid_last_row_before_the_bars_is_not_a_live_tick() {
+        let text = "Date,Open,High,Low,Close,Volume\n\
+            2025-11-24 03:45:00,1,2,1,2,0.0\n2025-11-24 03:50:00,1,2,1,2,0.0\n\
+            2025-11-20 03:57:10,1,2,1,2,0.0\n";
+        let e = import("nifty.csv", text).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                CsvError::Stamp {
+                    line: 4,
+                    rule: StampRule::OffGrid,
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+    }
+
     #[test]
     fn intraday_full_session_is_not_partial() {
         let text =
@@ -1370,6 +1400,22 @@ mod tests {
         assert!(
             e.to_string().contains("give the interval explicitly"),
             "{e}"
+        );
+    }
+
+    /// Fuzz finding (csv_import): on a newest-first daily file whose newest row carries the
+    /// pull time, `detect_interval` judged the rows in file order and called the file ambiguous,
+    /// while the import (which reverses first) read it as daily.
+    #[test]
+    fn fuzz_detect_interval_agrees_with_import_on_newest_first_files() {
+        let text =
+            "Date,Open,High,Low,Close\n2025-11-28 08:22:29,1,2,1,2\n2025-11-27 03:45:00,1,2,1,2\n";
+        let got = import("nifty50.csv", text).unwrap();
+        assert!(got.summary.reversed);
+        assert_eq!(got.summary.interval, Interval::Daily);
+        assert_eq!(
+            detect_interval("nifty50.csv", text.as_bytes()).unwrap(),
+            Interval::Daily
         );
     }
 

@@ -440,9 +440,11 @@ pub fn parse_intraday(
     let ticker = symbol.yahoo_ticker();
     let mut parsed = parse_rows(body, ticker, Interval::FiveMinute)?;
     let mut tick = None;
-    if parsed.rows.len() > 1
-        && let Some(last) = parsed.rows.last()
+    // A live tick comes after the bar before it; an off-grid last row that does not is refused
+    // below like any other off-grid row.
+    if let [.., before, last] = parsed.rows.as_slice()
         && !is_on_five_minute_grid(last.stamp)
+        && last.stamp > before.stamp
     {
         tick = Some(last.stamp);
         parsed.rows.pop();
@@ -609,8 +611,17 @@ fn parse_rows(body: &[u8], ticker: &str, interval: Interval) -> Result<Rows, Yah
     })
 }
 
+/// Unix seconds as a UTC instant, if within 1900-01-01 ..= 9999-12-31 UTC: far wider than any
+/// market data, and narrow enough that shifting to IST and adding a session cannot leave
+/// chrono's range (which panics).
 fn unix(secs: i64) -> Option<DateTime<Utc>> {
-    DateTime::from_timestamp(secs, 0)
+    const FIRST: i64 = -2_208_988_800; // 1900-01-01T00:00:00Z
+    const LAST: i64 = 253_402_300_799; // 9999-12-31T23:59:59Z
+    if (FIRST..=LAST).contains(&secs) {
+        DateTime::from_timestamp(secs, 0)
+    } else {
+        None
+    }
 }
 
 #[cfg(test)]
@@ -716,6 +727,48 @@ mod tests {
             Some(base + 452)
         );
         assert!(got.series.last().unwrap().partial);
+    }
+
+    /// Fuzz finding (yahoo_chart): an off-grid last row stamped before the bar above it was
+    /// dropped as a live tick (and marked that bar partial), hiding an out-of-order response.
+    #[test]
+    fn fuzz_off_grid_last_row_before_the_bars_is_refused() {
+        let bar = Utc
+            .with_ymd_and_hms(2025, 12, 3, 8, 15, 0)
+            .unwrap()
+            .timestamp();
+        let tick = Utc
+            .with_ymd_and_hms(2025, 11, 28, 8, 22, 32)
+            .unwrap()
+            .timestamp();
+        let body = chart("^NSEI", "5m", &[bar, tick], &[Some(1.0e4), Some(1.0e4)]);
+        let now = Utc.with_ymd_and_hms(2025, 12, 4, 0, 0, 0).unwrap();
+        let e = parse_intraday(body.as_bytes(), Symbol::Nifty50, now).unwrap_err();
+        assert!(
+            matches!(e, YahooError::OffGrid { stamp, .. } if stamp.timestamp() == tick),
+            "{e}"
+        );
+    }
+
+    /// Fuzz finding (yahoo_chart, a boundary seed): a timestamp at the end of chrono's range
+    /// panicked ("Local time out of range") when converted to the IST trading date; such
+    /// stamps, and trading periods like them, are now a shape error.
+    #[test]
+    fn fuzz_timestamps_at_the_end_of_time_are_refused_not_panicked() {
+        let now = Utc.with_ymd_and_hms(2025, 11, 29, 0, 0, 0).unwrap();
+        for stamp in [8_210_266_876_799, -8_334_601_228_800, 253_402_300_800] {
+            let body = chart("^NSEI", "1d", &[stamp], &[Some(1.0)]);
+            let e = parse_daily(body.as_bytes(), Symbol::Nifty50, now).unwrap_err();
+            assert!(
+                e.to_string()
+                    .contains(&format!("timestamp {stamp} is out of range")),
+                "{e}"
+            );
+        }
+        let body = chart("^NSEI", "1d", &[1764215100], &[Some(100.0)])
+            .replace("1764300600", "8210266876799");
+        let got = parse_daily(body.as_bytes(), Symbol::Nifty50, now).unwrap();
+        assert_eq!(got.series.len(), 1, "an unusable trading period is ignored");
     }
 
     #[test]
