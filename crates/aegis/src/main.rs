@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use aegis::commands::{
     self, backtest, chain, data, demo, export, fetch, import, run as run_cmd, serve, simulate,
-    train,
+    strategy, train,
 };
 use aegis::config::Config;
 use aegis::exit;
@@ -84,6 +84,10 @@ enum Command {
         /// The option chain.
         #[arg(long)]
         chain: bool,
+        /// NSE's daily reports instead: participant-wise open interest of the last 5 closed
+        /// sessions the store lacks, and the latest FII/DII cash-market activity.
+        #[arg(long)]
+        reports: bool,
         /// The index.
         #[arg(long, default_value = "NIFTY50")]
         symbol: Symbol,
@@ -107,6 +111,33 @@ enum Command {
         /// Print JSON instead of tables.
         #[arg(long)]
         json: bool,
+        /// Show the chain explorer instead: N strikes each side of the money with quotes, our
+        /// IV and greeks, OI, change in OI and volume; ATM, max pain and the OI walls marked.
+        #[arg(long, value_name = "N")]
+        strikes: Option<usize>,
+    },
+    /// Analyse an option strategy on the newest stored chain: payoff, breakevens, max profit and
+    /// loss, net premium, net greeks, probability of profit and of touching each breakeven.
+    Strategy {
+        /// The index.
+        #[arg(long, default_value = "NIFTY50")]
+        symbol: Symbol,
+        /// Use the newest snapshot at or before this time (RFC 3339).
+        #[arg(long)]
+        at: Option<DateTime<chrono::FixedOffset>>,
+        /// A leg, side:kind:strike:expiry:lots (e.g. sell:call:25500:2025-07-17:1); repeatable.
+        #[arg(long = "leg", value_name = "LEG")]
+        legs: Vec<aegis_toolkit::LegSpec>,
+        /// A preset on the nearest expiry: short-strangle, iron-condor (both at the payload's
+        /// safe range), long-straddle, bull-call-spread.
+        #[arg(long)]
+        preset: Option<aegis_toolkit::Preset>,
+        /// Volatility of the probabilities: atm-iv, vix or forecast.
+        #[arg(long, default_value = "atm-iv")]
+        vol: aegis_toolkit::VolChoice,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// Write the seeded simulated market (10 years of daily bars, VIX, 60 sessions of 5-minute
     /// bars, option chains) to the store. Everything is marked simulated; the store refuses to
@@ -122,10 +153,15 @@ enum Command {
         #[arg(long)]
         end: Option<DateTime<chrono::FixedOffset>>,
     },
-    /// Serve the dashboard (default http://127.0.0.1:8080) until Ctrl-C: the payload in
-    /// paths.out, history from the store, model cards from paths.models, and /healthz.
+    /// Serve the dashboard (default http://127.0.0.1:8080) until Ctrl-C or SIGTERM: the payload
+    /// in paths.out, history from the store, model cards from paths.models, /healthz and
+    /// /metrics (Prometheus).
     ///
-    /// It only serves: run `aegis run` to write payloads.
+    /// The scheduler runs beside the server: during NSE sessions a fetch and a run every
+    /// schedule.run_every_minutes (default 5), one run after the close, nothing on weekends and
+    /// holidays, a retrain after the close on schedule.retrain (default weekly) installed only if
+    /// every model passes its checks. Failed jobs are retried with backoff; the server keeps
+    /// serving. See docs/operations.md.
     Serve {
         /// Address to listen on (IP:PORT); default `serve.bind` of the configuration.
         #[arg(long, value_name = "ADDR")]
@@ -133,6 +169,9 @@ enum Command {
         /// Seconds between the browser's automatic refreshes of the payload (at least 5).
         #[arg(long, default_value_t = aegis_dashboard::DEFAULT_REFRESH_SECS, value_name = "N")]
         refresh_secs: u64,
+        /// Serve only: no scheduled fetches, runs or retrains.
+        #[arg(long)]
+        no_schedule: bool,
     },
     /// Write the dashboard as a static site (pages, assets, payload, schema, history and
     /// model cards) that any static web host can serve.
@@ -284,8 +323,17 @@ fn run(cli: Cli) -> Result<i32> {
             daily,
             intraday,
             chain,
+            reports,
             symbol,
         } => {
+            if reports {
+                let mut store = commands::open_store(&cfg.paths.store)?;
+                let report = fetch::into_result(fetch::reports(&mut store, &cfg, &cal, now)?)?;
+                print!("{report}");
+                if !(daily || intraday || chain) {
+                    return Ok(exit::OK);
+                }
+            }
             let what = if daily || intraday || chain {
                 fetch::FetchWhat {
                     daily,
@@ -309,9 +357,43 @@ fn run(cli: Cli) -> Result<i32> {
             at,
             expiry,
             json,
+            strikes,
         } => {
             let store = commands::open_store(&cfg.paths.store)?;
-            let report = chain::run(&store, &chain::ChainArgs { symbol, at, expiry })?;
+            let args = chain::ChainArgs { symbol, at, expiry };
+            if let Some(n) = strikes {
+                let report = chain::explorer(&store, &cal, &args, n)?;
+                if json {
+                    println!("{}", serde_json::to_string_pretty(&report)?);
+                } else {
+                    print!("{report}");
+                }
+            } else {
+                let report = chain::run(&store, &args)?;
+                if json {
+                    println!("{}", serde_json::to_string_pretty(&report)?);
+                } else {
+                    print!("{report}");
+                }
+            }
+        }
+        Command::Strategy {
+            symbol,
+            at,
+            legs,
+            preset,
+            vol,
+            json,
+        } => {
+            let store = commands::open_store(&cfg.paths.store)?;
+            let args = strategy::StrategyArgs {
+                symbol,
+                at,
+                legs,
+                preset,
+                vol,
+            };
+            let report = strategy::run(&store, &cal, &cfg.paths.out, &args)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {
@@ -332,8 +414,17 @@ fn run(cli: Cli) -> Result<i32> {
             )?;
             print!("{report}");
         }
-        Command::Serve { bind, refresh_secs } => {
-            serve::run(&cfg, &serve::ServeArgs { bind, refresh_secs })?;
+        Command::Serve {
+            bind,
+            refresh_secs,
+            no_schedule,
+        } => {
+            serve::run(
+                &cfg,
+                &serve::ServeArgs { bind, refresh_secs },
+                &cal,
+                !no_schedule,
+            )?;
         }
         Command::Export { out } => {
             print!("{}", export::run(&cfg, &export::ExportArgs { out })?);

@@ -43,6 +43,8 @@ pub struct RunOptions {
     pub as_of: Option<DateTime<Utc>>,
     /// The wall-clock time of the run (the payload's `generated_at`).
     pub now: DateTime<Utc>,
+    /// Alert rules evaluated on the new payload (see [`crate::alerts`]).
+    pub alerts: crate::alerts::AlertsConfig,
 }
 
 /// What a successful cycle produced.
@@ -58,6 +60,9 @@ pub struct RunOutcome {
     pub exit_code: i32,
     /// Seconds spent, for the summary.
     pub seconds: f64,
+    /// Alerts fired by this run, or why the alerts could not be evaluated (the run itself
+    /// succeeded either way).
+    pub alerts: Result<crate::alerts::AlertsOutcome, String>,
 }
 
 /// Reads the data of a run from the store, as it stood at `as_of`.
@@ -182,12 +187,29 @@ pub fn run_cycle(opts: &RunOptions, cal: &NseCalendar) -> Result<RunOutcome> {
             return Err(e).context("writing the payload");
         }
     };
+    // The toolkit document (toolkit.json) beside the payload: a failure is logged, never fatal.
+    aegis_toolkit::refresh(
+        &store,
+        &payload,
+        opts.as_of.unwrap_or(opts.now),
+        opts.now,
+        cal,
+        &opts.out_dir,
+    );
+    let alerts = serde_json::to_value(&payload)
+        .context("serialising the payload for the alerts")
+        .and_then(|v| crate::alerts::after_run(&opts.alerts, &opts.out_dir, &v, to_ist(opts.now)))
+        .map_err(|e| {
+            tracing::warn!("alerts not evaluated: {e:#}");
+            format!("{e:#}")
+        });
     Ok(RunOutcome {
         payload,
         written,
         run_id,
         exit_code,
         seconds: started.elapsed().as_secs_f64(),
+        alerts,
     })
 }
 

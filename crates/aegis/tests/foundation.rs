@@ -227,3 +227,114 @@ fn chain_without_a_stored_chain_says_how_to_get_one() {
         "{err}"
     );
 }
+
+/// A loopback stand-in for NSE's site and archives: the home page sets a cookie, the
+/// participant-OI report of any date is the real 25-Nov-2026 report re-dated (the parser checks
+/// the date in its title), and the FII/DII API answers NSE's JSON.
+fn nse_reports_server() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::io::{BufRead, BufReader, Write};
+    let csv = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../sources/tests/data/fao_participant_oi_25112026.csv"
+    ))
+    .unwrap();
+    let fii = r#"[{"category":"DII **","date":"25-Nov-2026","buyValue":"17412.58","sellValue":"13986.09","netValue":"3426.49"},{"category":"FII/FPI *","date":"25-Nov-2026","buyValue":"12087.33","sellValue":"14361.75","netValue":"-2274.42"}]"#;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = seen.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut first = String::new();
+            reader.read_line(&mut first).unwrap();
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap() == 0 || line == "\r\n" {
+                    break;
+                }
+            }
+            let path = first.split(' ').nth(1).unwrap_or("/").to_string();
+            log.lock().unwrap().push(path.clone());
+            let (status, body, extra) = if path == "/" {
+                (
+                    200,
+                    String::from("<html></html>"),
+                    "set-cookie: nsit=abc; Path=/\r\n",
+                )
+            } else if path == "/api/fiidiiTradeReact" {
+                (200, fii.to_string(), "")
+            } else if let Some(d) = path
+                .strip_prefix("/content/nsccl/fao_participant_oi_")
+                .and_then(|p| p.strip_suffix(".csv"))
+                .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%d%m%Y").ok())
+            {
+                let title = d.format("%b %d, %Y").to_string();
+                (200, csv.replace("Nov 25, 2026", &title), "")
+            } else {
+                (404, String::new(), "")
+            };
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status} X\r\ncontent-length: {}\r\n{extra}connection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    (base, seen)
+}
+
+#[test]
+fn fetch_reports_stores_participant_oi_of_missing_sessions_and_fii_dii() {
+    let (base, seen) = nse_reports_server();
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("s.db");
+    let run = || {
+        Command::new(env!("CARGO_BIN_EXE_aegis"))
+            .arg("--store")
+            .arg(&store)
+            .args(["fetch", "--reports"])
+            .env("AEGIS_NSE__BASE_URL", &base)
+            .env("AEGIS_NSE__ARCHIVE_BASE_URL", &base)
+            .env("AEGIS_NSE__ATTEMPTS", "1")
+            .env_remove("AEGIS_LOG")
+            .output()
+            .unwrap()
+    };
+    let o = run();
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}\n{err}");
+    assert_eq!(
+        out.matches("ok      NSE participant-wise OI").count(),
+        5,
+        "{out}"
+    );
+    assert!(out.contains("5 rows new"), "{out}");
+    assert!(
+        out.contains("2026-11-25: FII net -2274.42 cr, DII net +3426.49 cr"),
+        "{out}"
+    );
+    // Everything the store holds is not asked for again.
+    let asked = seen.lock().unwrap().len();
+    let o = run();
+    let (out, _) = text(&o);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(!out.contains("participant-wise"), "{out}");
+    assert!(out.contains("(0 new, 0 updated)"), "{out}");
+    let again: Vec<String> = seen.lock().unwrap()[asked..].to_vec();
+    assert!(
+        again.iter().all(|p| !p.contains("fao_participant_oi")),
+        "{again:?}"
+    );
+    let s = aegis_store::Store::open_read_only(&store).unwrap();
+    let from = chrono::NaiveDate::from_ymd_opt(2000, 1, 1).unwrap();
+    let to = chrono::NaiveDate::from_ymd_opt(2100, 1, 1).unwrap();
+    assert_eq!(s.participant_oi(from, to).unwrap().len(), 25);
+    let fii = s.fii_dii(from, to).unwrap();
+    assert_eq!(fii.len(), 2);
+    assert!(
+        fii.iter()
+            .any(|r| r.category == "FII" && r.net_crore == -2274.42)
+    );
+}

@@ -163,10 +163,71 @@ pub(crate) fn history_document(store_path: &Path) -> Value {
             })
             .collect::<Result<Vec<_>, Problem>>()
     });
+    let flows = open_store(store_path)
+        .map(|store| flows(&store))
+        .unwrap_or(Value::Null);
     match metrics {
-        Ok(metrics) => json!({ "metrics": metrics, "problem": null }),
-        Err(problem) => json!({ "metrics": [], "problem": problem }),
+        Ok(metrics) => json!({ "metrics": metrics, "flows": flows, "problem": null }),
+        Err(problem) => json!({ "metrics": [], "flows": flows, "problem": problem }),
     }
+}
+
+/// Sessions of NSE's daily reports charted on the history page.
+pub const FLOW_SESSIONS: usize = 250;
+
+/// NSE's daily reports from the store (`aegis fetch --reports`): FII/DII net cash-market buying
+/// (₹ crore) and each participant's net index futures, calls and puts (long − short contracts)
+/// over the last [`FLOW_SESSIONS`] stored sessions; an empty series says nothing is stored.
+fn flows(store: &Store) -> Value {
+    let (from, to) = (
+        NaiveDate::from_ymd_opt(1990, 1, 1).expect("a valid date"),
+        NaiveDate::from_ymd_opt(2999, 12, 31).expect("a valid date"),
+    );
+    let tail = |n: usize| n.saturating_sub(FLOW_SESSIONS);
+    let fii_dii = match store.fii_dii(from, to) {
+        Ok(rows) => {
+            let mut by_date: std::collections::BTreeMap<NaiveDate, (Option<f64>, Option<f64>)> =
+                std::collections::BTreeMap::new();
+            for r in rows {
+                let e = by_date.entry(r.date).or_default();
+                if r.category == "FII" {
+                    e.0 = Some(r.net_crore);
+                } else {
+                    e.1 = Some(r.net_crore);
+                }
+            }
+            let v: Vec<Value> = by_date
+                .into_iter()
+                .map(|(d, (f, di))| json!({ "date": d, "fii_net_crore": f, "dii_net_crore": di }))
+                .collect();
+            json!(v[tail(v.len())..])
+        }
+        Err(e) => json!({ "error": e.to_string() }),
+    };
+    let participants = match store.participant_oi(from, to) {
+        Ok(rows) => {
+            let mut dates: Vec<NaiveDate> = rows.iter().map(|r| r.date).collect();
+            dates.dedup();
+            let first = dates.get(tail(dates.len())).copied();
+            let v: Vec<Value> = rows
+                .iter()
+                .filter(|r| r.client_type != "TOTAL" && Some(r.date) >= first)
+                .map(|r| {
+                    let c = &r.contracts;
+                    json!({
+                        "date": r.date,
+                        "client_type": r.client_type,
+                        "net_index_futures": c[0] - c[1],
+                        "net_index_calls": c[4] - c[6],
+                        "net_index_puts": c[5] - c[7],
+                    })
+                })
+                .collect();
+            json!(v)
+        }
+        Err(e) => json!({ "error": e.to_string() }),
+    };
+    json!({ "fii_dii": fii_dii, "participants": participants })
 }
 
 /// `data/models.json`: the card of every model file (`*.json`) in `dir`, read generically so
@@ -378,6 +439,56 @@ mod tests {
                 .contains("not an AegisMatrix model file")
         );
         assert!(doc["problem"].is_null());
+    }
+
+    #[test]
+    fn history_carries_the_institutional_flows() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        let mut store = Store::open(&path).unwrap();
+        let d = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+        store
+            .upsert_fii_dii(&[
+                aegis_store::FiiDiiRow {
+                    date: d,
+                    category: "FII".into(),
+                    buy_crore: 100.0,
+                    sell_crore: 150.5,
+                    net_crore: -50.5,
+                },
+                aegis_store::FiiDiiRow {
+                    date: d,
+                    category: "DII".into(),
+                    buy_crore: 80.0,
+                    sell_crore: 20.0,
+                    net_crore: 60.0,
+                },
+            ])
+            .unwrap();
+        let mut contracts = [0.0; 14];
+        contracts[0] = 500.0; // index futures long
+        contracts[1] = 800.0; // short
+        contracts[4] = 40.0; // index calls long
+        contracts[6] = 10.0; // short
+        let rows: Vec<aegis_store::ParticipantOiRow> = aegis_store::PARTICIPANT_CLIENT_TYPES
+            .iter()
+            .map(|c| aegis_store::ParticipantOiRow {
+                date: d,
+                client_type: c.to_string(),
+                contracts,
+            })
+            .collect();
+        store.upsert_participant_oi(&rows).unwrap();
+        drop(store);
+        let doc = history_document(&path);
+        let f = &doc["flows"];
+        assert_eq!(f["fii_dii"][0]["fii_net_crore"], -50.5);
+        assert_eq!(f["fii_dii"][0]["dii_net_crore"], 60.0);
+        let p = f["participants"].as_array().unwrap();
+        assert_eq!(p.len(), 4, "TOTAL is left out: {p:?}");
+        assert_eq!(p[0]["net_index_futures"], -300.0);
+        assert_eq!(p[0]["net_index_calls"], 30.0);
+        assert_eq!(p[0]["net_index_puts"], 0.0);
     }
 
     #[test]

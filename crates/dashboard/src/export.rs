@@ -124,6 +124,28 @@ pub fn export(
         "data/models.json",
         &serde_json::to_vec(&models).expect("JSON"),
     )?;
+    // The alerts document, when a run has written one (the banner says when there is none).
+    if let Ok(bytes) = std::fs::read(payload_dir.join(crate::toolkit_api::ALERTS_FILE))
+        && serde_json::from_slice::<Value>(&bytes).is_ok()
+    {
+        w.write("data/alerts.json", &bytes)?;
+    }
+    // The toolkit document (Chain and Strategy tabs): copied when valid, otherwise the tabs say
+    // it is missing and the report says how to get it.
+    let toolkit_path = payload_dir.join(aegis_toolkit::TOOLKIT_FILE);
+    match std::fs::read(&toolkit_path) {
+        Ok(bytes) => match serde_json::from_slice::<aegis_toolkit::Toolkit>(&bytes) {
+            Ok(_) => w.write("data/toolkit.json", &bytes)?,
+            Err(e) => warnings.push(format!(
+                "{} is not a valid toolkit document ({e}): run `aegis run` to write it again",
+                toolkit_path.display()
+            )),
+        },
+        Err(e) => warnings.push(format!(
+            "no toolkit document at {} ({e}): the Chain and Strategy tabs will say so; run `aegis run`",
+            toolkit_path.display()
+        )),
+    }
     Ok(ExportReport {
         site_dir: site_dir.to_path_buf(),
         files: w.files,
@@ -167,7 +189,8 @@ mod tests {
         let schema: Value =
             serde_json::from_slice(&std::fs::read(site.join("data/schema.json")).unwrap()).unwrap();
         assert_eq!(schema, aegis_payload::schema());
-        assert_eq!(report.warnings.len(), 2, "{:?}", report.warnings);
+        // No store, no models, no toolkit document.
+        assert_eq!(report.warnings.len(), 3, "{:?}", report.warnings);
         assert!(report.to_string().contains("aegis train"));
     }
 

@@ -10,32 +10,35 @@
 //! | `/api/history?metric=…&from=…` | one metric's history; without `metric`, the metric names |
 //! | `/data/models.json`, `/api/models` | model cards from the model files |
 //! | `/healthz` | ok / degraded / failing with reasons (503 when failing) |
+//! | `/metrics` | Prometheus text exposition: jobs, fetch errors, payload age, metric availability, HTTP |
 
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::SystemTime;
+use std::time::{Instant, SystemTime};
 
+use aegis_calendar::{MarketState, NseCalendar};
 use aegis_payload::HealthStatus;
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{Path as UrlPath, Query, State};
+use axum::extract::{MatchedPath, Path as UrlPath, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
-use crate::ServeConfig;
 use crate::assets::{self, etag_of};
 use crate::data;
 use crate::error::DashboardError;
-use crate::payload_cache::{PayloadCache, Problem};
+use crate::payload_cache::{LoadedPayload, PayloadCache, Problem};
+use crate::telemetry::{OpsStatus, PayloadGauges, Telemetry};
+use crate::{HealthLimits, ServeConfig};
 
 /// The Content-Security-Policy of every response: nothing but this origin, no inline code.
 pub(crate) const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
@@ -71,6 +74,8 @@ struct AppState {
     config: ServeConfig,
     payload: PayloadCache,
     models: Mutex<ModelsCache>,
+    telemetry: Telemetry,
+    calendar: Option<NseCalendar>,
 }
 
 /// `true` when the request's `If-None-Match` lists `etag` (weak comparison) or `*`.
@@ -208,15 +213,56 @@ async fn payload(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Resp
         .await
         .expect("payload reader does not panic");
     match loaded {
-        Ok(p) => cached(
-            &headers,
-            Body::from(p.bytes.to_vec()),
-            &p.etag,
-            "application/json",
-            Caching::Revalidate,
-        ),
+        Ok(p) => {
+            let gzip = accepts_gzip(&headers);
+            let mut res = cached(
+                &headers,
+                Body::from(if gzip {
+                    p.gzip.clone()
+                } else {
+                    p.bytes.clone()
+                }),
+                &p.etag,
+                "application/json",
+                Caching::Revalidate,
+            );
+            // Precompressed once per payload version; the compression layer leaves responses
+            // that already have an encoding alone.
+            let ok = res.status() == StatusCode::OK;
+            let h = res.headers_mut();
+            h.insert(
+                header::VARY,
+                header::HeaderValue::from_static("accept-encoding"),
+            );
+            if gzip && ok {
+                h.insert(
+                    header::CONTENT_ENCODING,
+                    header::HeaderValue::from_static("gzip"),
+                );
+            }
+            res
+        }
         Err(problem) => problem_response(StatusCode::SERVICE_UNAVAILABLE, &problem),
     }
+}
+
+/// Whether the request's `Accept-Encoding` allows gzip (`gzip` or `*`, not with `q=0`).
+fn accepts_gzip(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|item| {
+            let mut parts = item.split(';').map(str::trim);
+            let coding = parts.next().unwrap_or("");
+            let refused = parts.any(|p| {
+                p.strip_prefix("q=")
+                    .and_then(|q| q.parse::<f32>().ok())
+                    .is_some_and(|q| q == 0.0)
+            });
+            (coding.eq_ignore_ascii_case("gzip") || coding == "*") && !refused
+        })
 }
 
 fn schema_bytes() -> &'static [u8] {
@@ -323,13 +369,22 @@ async fn models(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Respo
     )
 }
 
-/// `/healthz`: the payload's own health, its age, and whether it can be read at all.
+/// `/healthz`: the payload's own health and age, the scheduler's failures, and model age.
 async fn healthz(State(state): State<Arc<AppState>>) -> Response {
     let state2 = state.clone();
     let loaded = tokio::task::spawn_blocking(move || state2.payload.get())
         .await
         .expect("payload reader does not panic");
-    let (status, body) = health_report(loaded, Utc::now());
+    let ops = state.telemetry.status();
+    let (status, body) = health_report(
+        loaded,
+        Utc::now(),
+        &HealthContext {
+            ops: Some(&ops),
+            limits: state.config.health,
+            calendar: state.calendar.as_ref(),
+        },
+    );
     let code = if status == HealthStatus::Failing {
         StatusCode::SERVICE_UNAVAILABLE
     } else {
@@ -343,26 +398,122 @@ async fn healthz(State(state): State<Arc<AppState>>) -> Response {
         .into_response()
 }
 
-/// The health verdict: `failing` without a readable payload or when the payload says so;
-/// `degraded` when metrics are unavailable or stale, or the payload is older than the stale
-/// limit during an open session; `ok` otherwise.
-fn health_report(
-    loaded: Result<Arc<crate::payload_cache::LoadedPayload>, Problem>,
-    now: chrono::DateTime<Utc>,
+/// What `/healthz` judges besides the payload itself.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct HealthContext<'a> {
+    /// The scheduler's state (ignored when no scheduler runs).
+    pub ops: Option<&'a OpsStatus>,
+    /// Limits.
+    pub limits: HealthLimits,
+    /// The NSE calendar, to tell when the payload should have been refreshed.
+    pub calendar: Option<&'a NseCalendar>,
+}
+
+/// Raises `status` to at least `to`.
+fn worsen(status: &mut HealthStatus, to: HealthStatus) {
+    let rank = |s: HealthStatus| match s {
+        HealthStatus::Ok => 0,
+        HealthStatus::Degraded => 1,
+        HealthStatus::Failing => 2,
+    };
+    if rank(to) > rank(*status) {
+        *status = to;
+    }
+}
+
+/// Why the payload is out of date by the calendar: generated more than the stale limit ago
+/// during an open session, or before the close of the last session once that close is more
+/// than the stale limit past.
+fn freshness_problem(
+    cal: &NseCalendar,
+    generated_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+    limit_minutes: i64,
+) -> Option<String> {
+    let limit = chrono::Duration::minutes(limit_minutes);
+    let age = now - generated_at;
+    match cal.market_state(now) {
+        Ok(MarketState::Open) => (age > limit).then(|| {
+            format!(
+                "stale data: the payload was generated {} minutes ago during an open session (limit {limit_minutes} minutes); check the scheduler (`aegis serve`) or run `aegis run --fetch`",
+                age.num_minutes()
+            )
+        }),
+        Ok(_) => {
+            let today = aegis_model::time::ist_date(now);
+            let last = match cal.session(today) {
+                Ok(Some(s)) if s.close <= now => Some(s),
+                _ => cal
+                    .prev_trading_day(today)
+                    .ok()
+                    .and_then(|d| cal.session(d).ok().flatten()),
+            }?;
+            (generated_at < last.close && now - last.close > limit).then(|| {
+                format!(
+                    "stale data: the payload was generated at {} UTC, before the close of the {} session; the post-close run has not happened — check the scheduler or run `aegis run --fetch`",
+                    generated_at.format("%Y-%m-%d %H:%M"),
+                    last.date
+                )
+            })
+        }
+        Err(e) => Some(format!("cannot judge the payload's age: {e}")),
+    }
+}
+
+/// The health verdict: `failing` without a readable payload, when the payload says so, or
+/// after too many failed scheduled jobs in a row; `degraded` when metrics are unavailable or
+/// stale, the payload is out of date by the calendar, the last scheduled job or a source's last
+/// fetch failed, or a model is older than the limit; `ok` otherwise.
+pub(crate) fn health_report(
+    loaded: Result<Arc<LoadedPayload>, Problem>,
+    now: DateTime<Utc>,
+    ctx: &HealthContext<'_>,
 ) -> (HealthStatus, Value) {
+    let mut reasons: Vec<String> = Vec::new();
+    let mut status = HealthStatus::Ok;
+    let scheduler = ctx.ops.filter(|o| o.scheduler_enabled);
+    if let Some(ops) = scheduler {
+        if ops.consecutive_failures > 0
+            && let Some(f) = &ops.last_failure
+        {
+            let verdict = if ops.consecutive_failures >= ctx.limits.failing_after_failed_jobs {
+                HealthStatus::Failing
+            } else {
+                HealthStatus::Degraded
+            };
+            worsen(&mut status, verdict);
+            reasons.push(format!(
+                "{} scheduled job(s) failed in a row; the last ({}, started {} UTC): {}",
+                ops.consecutive_failures,
+                f.job,
+                f.started_at.format("%Y-%m-%d %H:%M:%S"),
+                f.message
+            ));
+        }
+        for (source, f) in &ops.fetch_failures {
+            worsen(&mut status, HealthStatus::Degraded);
+            reasons.push(format!(
+                "the last fetch from {source} failed at {} UTC: {}",
+                f.at.format("%Y-%m-%d %H:%M:%S"),
+                f.message
+            ));
+        }
+    }
+    let scheduler_json = scheduler.map(|o| serde_json::to_value(o).expect("status serialises"));
     let p = match loaded {
         Ok(p) => p,
         Err(problem) => {
+            reasons.insert(0, format!("{}; {}", problem.cause, problem.fix));
             let body = json!({
                 "status": "failing",
-                "reasons": [format!("{}; {}", problem.cause, problem.fix)],
+                "reasons": reasons,
+                "scheduler": scheduler_json,
             });
             return (HealthStatus::Failing, body);
         }
     };
     let meta = &p.payload.meta;
-    let mut status = meta.health.status;
-    let mut reasons: Vec<String> = Vec::new();
+    worsen(&mut status, meta.health.status);
     for issue in meta.health.unavailable.iter().chain(&meta.health.stale) {
         let mut line = format!("{} is {}", issue.metric, status_word(issue.status));
         if let Some(r) = &issue.reason {
@@ -373,23 +524,37 @@ fn health_report(
         }
         reasons.push(line);
     }
-    reasons.extend(meta.health.notes.iter().cloned());
-    let age_secs = (now - meta.generated_at.with_timezone(&Utc)).num_seconds();
-    let limit_secs = meta.settings.stale_after_minutes.saturating_mul(60);
-    if p.payload.market.session.market_open && age_secs > limit_secs {
-        reasons.push(format!(
-            "the payload was generated {} minutes ago during an open session (limit {} minutes); run `aegis run` or check the scheduler",
-            age_secs / 60,
-            meta.settings.stale_after_minutes
-        ));
-        if status == HealthStatus::Ok {
-            status = HealthStatus::Degraded;
-        }
+    if !(meta.health.unavailable.is_empty() && meta.health.stale.is_empty()) {
+        worsen(&mut status, HealthStatus::Degraded);
     }
-    if status == HealthStatus::Ok
-        && !(meta.health.unavailable.is_empty() && meta.health.stale.is_empty())
-    {
-        status = HealthStatus::Degraded;
+    reasons.extend(meta.health.notes.iter().cloned());
+    let generated = meta.generated_at.with_timezone(&Utc);
+    let age_secs = (now - generated).num_seconds();
+    let stale_limit = meta.settings.stale_after_minutes;
+    let freshness = match ctx.calendar {
+        Some(cal) => freshness_problem(cal, generated, now, stale_limit),
+        // Without a calendar: the payload's own view of the session.
+        None => (p.payload.market.session.market_open && age_secs > stale_limit * 60).then(|| {
+            format!(
+                "stale data: the payload was generated {} minutes ago during an open session (limit {stale_limit} minutes); run `aegis run` or check the scheduler",
+                age_secs / 60
+            )
+        }),
+    };
+    if let Some(reason) = freshness {
+        worsen(&mut status, HealthStatus::Degraded);
+        reasons.push(reason);
+    }
+    let oldest = oldest_model(&p);
+    if let Some((name, trained)) = &oldest {
+        let days = (now - *trained).num_days();
+        if days > ctx.limits.max_model_age_days {
+            worsen(&mut status, HealthStatus::Degraded);
+            reasons.push(format!(
+                "model age: {name} was trained {days} days ago (limit {} days); retrain with `aegis train` or let the scheduler retrain",
+                ctx.limits.max_model_age_days
+            ));
+        }
     }
     let body = json!({
         "status": status,
@@ -400,8 +565,80 @@ fn health_report(
         "simulated": meta.simulated,
         "unavailable": meta.health.unavailable.iter().map(|i| &i.metric).collect::<Vec<_>>(),
         "stale": meta.health.stale.iter().map(|i| &i.metric).collect::<Vec<_>>(),
+        "oldest_model": oldest.map(|(name, at)| json!({"name": name, "trained_at": at})),
+        "scheduler": scheduler_json,
     });
     (status, body)
+}
+
+/// The model in use that was trained longest ago.
+fn oldest_model(p: &LoadedPayload) -> Option<(String, DateTime<Utc>)> {
+    p.payload
+        .meta
+        .models
+        .iter()
+        .filter_map(|m| Some((m.name.clone(), m.trained_at?.with_timezone(&Utc))))
+        .min_by_key(|(_, at)| *at)
+}
+
+/// `/metrics`: the Prometheus text exposition.
+async fn metrics(State(state): State<Arc<AppState>>) -> Response {
+    let state2 = state.clone();
+    let loaded = tokio::task::spawn_blocking(move || state2.payload.get())
+        .await
+        .expect("payload reader does not panic");
+    let now = Utc::now();
+    let gauges = match loaded {
+        Ok(p) => {
+            let mut by_status = std::collections::BTreeMap::new();
+            for (_, _, status) in aegis_payload::metric_points(&p.payload) {
+                *by_status.entry(status).or_insert(0) += 1;
+            }
+            PayloadGauges {
+                age_seconds: Some(
+                    (now - p.payload.meta.generated_at.with_timezone(&Utc)).num_milliseconds()
+                        as f64
+                        / 1000.0,
+                ),
+                metrics_by_status: by_status,
+                oldest_model_age_seconds: oldest_model(&p)
+                    .map(|(_, at)| (now - at).num_seconds() as f64),
+            }
+        }
+        Err(_) => PayloadGauges::default(),
+    };
+    (
+        StatusCode::OK,
+        [
+            (
+                header::CONTENT_TYPE,
+                "text/plain; version=0.0.4; charset=utf-8",
+            ),
+            (header::CACHE_CONTROL, Caching::NoStore.header()),
+        ],
+        state.telemetry.render(&gauges),
+    )
+        .into_response()
+}
+
+/// Counts every routed request by its route pattern and status, with its latency.
+async fn track(
+    State(telemetry): State<Telemetry>,
+    request: Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_string(), |m| m.as_str().to_string());
+    let started = Instant::now();
+    let response = next.run(request).await;
+    telemetry.http_request(
+        &route,
+        response.status().as_u16(),
+        started.elapsed().as_secs_f64(),
+    );
+    response
 }
 
 fn status_word(s: aegis_model::Status) -> &'static str {
@@ -433,11 +670,26 @@ async fn security_headers(mut res: Response) -> Response {
 }
 
 /// The application: routes and layers.
+#[cfg(test)]
 pub(crate) fn router(config: ServeConfig) -> Router {
+    router_with(config, Telemetry::new())
+}
+
+/// The application with the shared operational state.
+pub(crate) fn router_with(config: ServeConfig, telemetry: Telemetry) -> Router {
+    let calendar = NseCalendar::try_new()
+        .inspect_err(|e| {
+            tracing::error!(
+                "NSE calendar unavailable; /healthz judges payload age from the payload alone: {e}"
+            )
+        })
+        .ok();
     let state = Arc::new(AppState {
         payload: PayloadCache::new(&config.out_dir),
         config,
         models: Mutex::new(None),
+        telemetry: telemetry.clone(),
+        calendar,
     });
     Router::new()
         .route("/", get(index))
@@ -453,6 +705,9 @@ pub(crate) fn router(config: ServeConfig) -> Router {
         .route("/data/models.json", get(models))
         .route("/api/models", get(models))
         .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .merge(crate::toolkit_api::router(&state.config))
+        .route_layer(axum::middleware::from_fn_with_state(telemetry, track))
         .fallback(|uri: axum::http::Uri| async move { not_found(uri.path()) })
         .with_state(state)
         .layer(CompressionLayer::new())
@@ -479,6 +734,18 @@ impl Server {
     /// [`DashboardError::Config`] for a refresh interval under 5 s, [`DashboardError::Bind`]
     /// when the address cannot be bound.
     pub async fn bind(config: ServeConfig) -> Result<Server, DashboardError> {
+        Server::bind_with(config, Telemetry::new()).await
+    }
+
+    /// [`Server::bind`] with operational state shared with a scheduler (read by `/healthz`
+    /// and `/metrics`).
+    ///
+    /// # Errors
+    /// As [`Server::bind`].
+    pub async fn bind_with(
+        config: ServeConfig,
+        telemetry: Telemetry,
+    ) -> Result<Server, DashboardError> {
         if config.refresh_secs < 5 {
             return Err(DashboardError::Config {
                 what: "the refresh interval",
@@ -496,7 +763,7 @@ impl Server {
         Ok(Server {
             listener,
             addr,
-            app: router(config),
+            app: router_with(config, telemetry),
         })
     }
 
@@ -555,12 +822,20 @@ pub async fn shutdown_signal() {
 /// # Errors
 /// As [`Server::bind`] and [`Server::run`]; [`DashboardError::Server`] if the runtime cannot start.
 pub fn serve(config: ServeConfig) -> Result<(), DashboardError> {
+    serve_with(config, Telemetry::new())
+}
+
+/// [`serve`] with operational state shared with a scheduler running beside the server.
+///
+/// # Errors
+/// As [`serve`].
+pub fn serve_with(config: ServeConfig, telemetry: Telemetry) -> Result<(), DashboardError> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(DashboardError::Server)?;
     runtime.block_on(async {
-        let server = Server::bind(config).await?;
+        let server = Server::bind_with(config, telemetry).await?;
         eprintln!(
             "AegisMatrix dashboard: http://{} (Ctrl-C to stop)",
             server.local_addr()

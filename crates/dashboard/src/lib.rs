@@ -3,7 +3,8 @@
 //! * [`serve`] / [`Server`] — an axum server on loopback (default `127.0.0.1:8080`) that serves
 //!   the dashboard pages and their assets (embedded in the binary), the payload file (re-read
 //!   when it changes, served from memory), its JSON Schema, metric history from the store,
-//!   model cards from the model files, and `/healthz`;
+//!   model cards from the model files, `/healthz` and `/metrics` (Prometheus);
+//! * [`telemetry`] — the operational state a scheduler shares with the server;
 //! * [`export`] — the same site written to a directory, for any static host.
 //!
 //! The browser code fetches its data by relative URLs that exist in both modes:
@@ -17,6 +18,8 @@ mod error;
 mod export;
 mod http;
 mod payload_cache;
+pub mod telemetry;
+mod toolkit_api;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -24,7 +27,8 @@ use std::path::PathBuf;
 pub use data::{HISTORY_METRICS, HistoryMetric};
 pub use error::DashboardError;
 pub use export::{ExportReport, export};
-pub use http::{Server, serve, shutdown_signal};
+pub use http::{Server, serve, serve_with, shutdown_signal};
+pub use telemetry::{JobOutcome, JobRecord, OpsStatus, Telemetry};
 
 /// Address the server binds when none is given: loopback only.
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
@@ -44,6 +48,27 @@ pub struct ServeConfig {
     pub models_dir: PathBuf,
     /// Seconds between the browser's automatic payload refreshes (at least 5).
     pub refresh_secs: u64,
+    /// Limits of `/healthz`.
+    pub health: HealthLimits,
+}
+
+/// Limits `/healthz` judges by (besides the payload's own staleness limit).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HealthLimits {
+    /// A model trained longer ago than this many days makes the server `degraded`.
+    pub max_model_age_days: i64,
+    /// This many failed scheduled jobs in a row make the server `failing` (fewer: `degraded`).
+    pub failing_after_failed_jobs: u32,
+}
+
+impl Default for HealthLimits {
+    /// Models up to 30 days old; failing after 3 failed jobs in a row.
+    fn default() -> Self {
+        HealthLimits {
+            max_model_age_days: 30,
+            failing_after_failed_jobs: 3,
+        }
+    }
 }
 
 impl ServeConfig {
@@ -61,6 +86,7 @@ impl ServeConfig {
             store_path: store_path.into(),
             models_dir: models_dir.into(),
             refresh_secs: DEFAULT_REFRESH_SECS,
+            health: HealthLimits::default(),
         }
     }
 }

@@ -13,8 +13,11 @@ use crate::assets::etag_of;
 /// A payload that parsed and matched this build's schema version.
 #[derive(Debug)]
 pub(crate) struct LoadedPayload {
-    /// The file's bytes, exactly as written.
-    pub bytes: Arc<[u8]>,
+    /// The file's bytes, exactly as written (cheap to clone into a response body).
+    pub bytes: axum::body::Bytes,
+    /// The same bytes gzip-compressed once per version, for clients that accept gzip (the
+    /// payload is read many times per write).
+    pub gzip: axum::body::Bytes,
     /// ETag of the bytes.
     pub etag: String,
     /// The parsed document.
@@ -124,9 +127,24 @@ pub(crate) fn load(path: &Path) -> Result<LoadedPayload, Problem> {
             path.display()
         ))
     })?;
+    let gzip = {
+        use std::io::Write;
+        let mut enc = flate2::write::GzEncoder::new(
+            Vec::with_capacity(bytes.len() / 4),
+            flate2::Compression::default(),
+        );
+        enc.write_all(&bytes)
+            .and_then(|()| enc.finish())
+            .map_err(|e| Problem {
+                error: "payload_unreadable",
+                cause: format!("cannot compress {}: {e}", path.display()),
+                fix: "check the server's memory".into(),
+            })?
+    };
     Ok(LoadedPayload {
         etag: etag_of(&bytes),
-        bytes: bytes.into(),
+        bytes: axum::body::Bytes::from(bytes),
+        gzip: axum::body::Bytes::from(gzip),
         payload,
     })
 }

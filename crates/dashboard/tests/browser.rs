@@ -16,6 +16,8 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
 
 const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/payload.json");
+/// The toolkit document of the Chain and Strategy tabs (see browser_toolkit.rs).
+const TOOLKIT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/toolkit.json");
 const MODEL: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/tests/fixtures/models/direction_h1.json"
@@ -267,6 +269,7 @@ impl Site {
         std::fs::create_dir_all(&out).unwrap();
         std::fs::create_dir_all(&models).unwrap();
         std::fs::copy(FIXTURE, out.join(aegis_payload::PAYLOAD_FILE)).unwrap();
+        std::fs::copy(TOOLKIT, out.join(aegis_toolkit::TOOLKIT_FILE)).unwrap();
         std::fs::copy(MODEL, models.join("direction_h1.json")).unwrap();
         let store = dir.path().join("aegis.db");
         seed_store(&store);
@@ -335,6 +338,21 @@ fn seed_store(path: &Path) {
             )
             .unwrap();
     }
+    // Two sessions of NSE's FII/DII report for the flows chart.
+    let rows: Vec<aegis_store::FiiDiiRow> = [(24, -1200.5, 900.25), (25, -2274.42, 3426.49)]
+        .into_iter()
+        .flat_map(|(day, fii, dii)| {
+            let date = chrono::NaiveDate::from_ymd_opt(2025, 11, day).unwrap();
+            [("FII", fii), ("DII", dii)].map(|(category, net)| aegis_store::FiiDiiRow {
+                date,
+                category: category.into(),
+                buy_crore: 10_000.0,
+                sell_crore: 10_000.0 - net,
+                net_crore: net,
+            })
+        })
+        .collect();
+    store.upsert_fii_dii(&rows).unwrap();
 }
 
 async fn lock() -> tokio::sync::MutexGuard<'static, ()> {
@@ -427,6 +445,71 @@ fn expected_tiles() -> Vec<(&'static str, TileTexts)> {
             ],
         ),
     ]
+}
+
+/// An `alerts.json` as `aegis run` writes it (`aegis::alerts::after_run`), with the VIX rule
+/// `active` or `inactive`.
+fn alerts_document(active: bool) -> Value {
+    let (state, events) = if active {
+        (
+            "active",
+            json!([{
+                "at": "2025-11-28T13:55:00+05:30",
+                "data_as_of": "2025-11-28T13:55:00+05:30",
+                "rule": "India VIX up more than 10% on the day",
+                "condition": "market.vix.change_pct > 10",
+                "value": 12.5,
+                "against": 10.0,
+                "delivery": "sent"
+            }]),
+        )
+    } else {
+        ("inactive", json!([]))
+    };
+    json!({
+        "generated_at": "2025-11-28T13:55:00+05:30",
+        "webhook": true,
+        "rules": [{
+            "rule": "India VIX up more than 10% on the day",
+            "condition": "market.vix.change_pct > 10",
+            "state": state,
+            "active_since": if active { json!("2025-11-28T13:55:00+05:30") } else { Value::Null },
+            "value": if active { 12.5 } else { 3.0 },
+            "against": 10.0,
+            "reason": null
+        }],
+        "events": events
+    })
+}
+
+#[tokio::test]
+async fn an_alert_that_fires_shows_on_the_dashboard_after_a_refresh() {
+    let _one = lock().await;
+    let site = Site::start().await;
+    let alerts = site.dir.path().join("out").join("alerts.json");
+    std::fs::write(&alerts, alerts_document(false).to_string()).unwrap();
+    let b = Browser::start(1280, 1000).await;
+    b.open_dashboard(&site.url("")).await;
+    let none = b
+        .js("return document.querySelectorAll('[data-banner=alert]').length;")
+        .await;
+    assert_eq!(none, json!(0), "no active rule, no alert banner");
+    // The next run finds VIX up 12.5 %: the rule turns active and fires.
+    std::fs::write(&alerts, alerts_document(true).to_string()).unwrap();
+    b.click("#refresh").await;
+    b.wait("document.querySelector('[data-banner=alert]')")
+        .await;
+    let text = b.text("[data-banner=alert]").await;
+    for t in [
+        "India VIX up more than 10% on the day",
+        "market.vix.change_pct > 10",
+        "value 12.5",
+        "webhook sent",
+    ] {
+        assert!(text.contains(t), "alert banner lacks `{t}`:\n{text}");
+    }
+    assert_eq!(b.csp_violations().await, Vec::<Value>::new());
+    b.close().await;
 }
 
 #[tokio::test]
@@ -849,6 +932,19 @@ async fn model_report_and_history_pages_render() {
         .js("return document.querySelectorAll('[data-metric]').length;")
         .await;
     assert_eq!(mp, json!(aegis_dashboard::HISTORY_METRICS.len()));
+    b.wait("document.querySelector(\"[data-flow='fii_dii'] .ct-line\")")
+        .await;
+    let flows = b.text("[data-flow='fii_dii']").await;
+    assert!(
+        flows.contains("2 sessions") && flows.contains("latest 2025-11-25: FII -2,274.42"),
+        "{flows}"
+    );
+    assert!(
+        b.text("[data-flow='participants']")
+            .await
+            .contains("aegis fetch --reports"),
+        "no participant report stored: the card says how to get one"
+    );
     assert_eq!(b.csp_violations().await, Vec::<Value>::new());
     b.close().await;
 }

@@ -11,8 +11,7 @@
 //!   schema versions, the data as-of time, the models used (or why not), the data sources and
 //!   the health computed from the metrics.
 
-use std::fs::{self, File};
-use std::io::Write;
+use std::fs;
 use std::path::{Path, PathBuf};
 
 use aegis_engines::blocks::{BuyerBlock, DirectionBlock, MarketBlock, SellerBlock};
@@ -332,7 +331,17 @@ pub struct Written {
 
 /// Writes `bytes` to `path` atomically: a temporary file in the same directory, fsync, rename,
 /// then fsync of the directory. On error the temporary file is removed and `path` is untouched.
+/// Uses the file system of [`filesystem::with_payload_fs`] when one is set on this thread.
 pub fn write_file_atomic(path: &Path, bytes: &[u8]) -> Result<(), PayloadError> {
+    write_file_atomic_with(&*filesystem::current(), path, bytes)
+}
+
+/// [`write_file_atomic`] through the file-system operations `fs` (faults can be injected).
+pub fn write_file_atomic_with(
+    fs: &dyn filesystem::PayloadFs,
+    path: &Path,
+    bytes: &[u8],
+) -> Result<(), PayloadError> {
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
@@ -342,43 +351,234 @@ pub fn write_file_atomic(path: &Path, bytes: &[u8]) -> Result<(), PayloadError> 
         path: path.to_path_buf(),
         source,
     };
-    fs::create_dir_all(dir).map_err(|e| io("creating the directory of", e))?;
+    fs.create_dir_all(dir)
+        .map_err(|e| io("creating the directory of", e))?;
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
     let result = (|| {
-        let mut f = File::create(&tmp).map_err(|e| io("creating a temporary file for", e))?;
+        let mut f = fs
+            .create(&tmp)
+            .map_err(|e| io("creating a temporary file for", e))?;
         f.write_all(bytes).map_err(|e| io("writing", e))?;
         f.sync_all().map_err(|e| io("syncing", e))?;
         drop(f);
-        fs::rename(&tmp, path).map_err(|e| io("renaming the temporary file onto", e))?;
-        if let Ok(d) = File::open(dir) {
-            // Persist the rename; not every platform can sync a directory, so ignore failure.
-            let _ = d.sync_all();
-        }
+        fs.rename(&tmp, path)
+            .map_err(|e| io("renaming the temporary file onto", e))?;
+        // Persist the rename; not every platform can sync a directory, so ignore failure.
+        let _ = fs.sync_dir(dir);
         Ok(())
     })();
     if result.is_err() {
-        let _ = fs::remove_file(&tmp);
+        let _ = fs.remove_file(&tmp);
     }
     result
 }
 
 /// Writes the payload and its schema into `dir` atomically.
+/// Uses the file system of [`filesystem::with_payload_fs`] when one is set on this thread.
 pub fn write_atomic(dir: &Path, payload: &Payload) -> Result<Written, PayloadError> {
+    write_atomic_with(&*filesystem::current(), dir, payload)
+}
+
+/// [`write_atomic`] through the file-system operations `fs` (faults can be injected).
+pub fn write_atomic_with(
+    fs: &dyn filesystem::PayloadFs,
+    dir: &Path,
+    payload: &Payload,
+) -> Result<Written, PayloadError> {
     let json = to_json(payload);
     let schema_text = serde_json::to_string_pretty(&schema()).expect("schema serialises") + "\n";
     let schema_path = dir.join(SCHEMA_FILE);
-    write_file_atomic(&schema_path, schema_text.as_bytes())?;
+    write_file_atomic_with(fs, &schema_path, schema_text.as_bytes())?;
     let payload_path = dir.join(PAYLOAD_FILE);
-    write_file_atomic(&payload_path, json.as_bytes())?;
+    write_file_atomic_with(fs, &payload_path, json.as_bytes())?;
     Ok(Written {
         payload: payload_path,
         schema: schema_path,
         json,
     })
+}
+
+/// The file-system operations of the atomic writer, replaceable so that tests can make a disk
+/// "fill up" or a directory "turn read-only" at any step (running as root, `chmod` would not).
+pub mod filesystem {
+    use std::cell::RefCell;
+    use std::fs::{self, File};
+    use std::io::{self, Write};
+    use std::path::Path;
+    use std::sync::Arc;
+
+    /// An open file of a [`PayloadFs`].
+    pub trait PayloadFile {
+        /// Writes every byte.
+        fn write_all(&mut self, bytes: &[u8]) -> io::Result<()>;
+        /// Flushes the file's data and metadata to the disk (fsync).
+        fn sync_all(&mut self) -> io::Result<()>;
+    }
+
+    impl PayloadFile for File {
+        fn write_all(&mut self, bytes: &[u8]) -> io::Result<()> {
+            Write::write_all(self, bytes)
+        }
+        fn sync_all(&mut self) -> io::Result<()> {
+            File::sync_all(self)
+        }
+    }
+
+    /// The operations an atomic write performs, in order: create the directory, create the
+    /// temporary file, write, fsync, rename onto the target, fsync the directory (and remove
+    /// the temporary file after a failure).
+    pub trait PayloadFs: Send + Sync {
+        /// `std::fs::create_dir_all`.
+        fn create_dir_all(&self, dir: &Path) -> io::Result<()>;
+        /// Creates (truncates) a file for writing.
+        fn create(&self, path: &Path) -> io::Result<Box<dyn PayloadFile>>;
+        /// `std::fs::rename`.
+        fn rename(&self, from: &Path, to: &Path) -> io::Result<()>;
+        /// `std::fs::remove_file`.
+        fn remove_file(&self, path: &Path) -> io::Result<()>;
+        /// Fsyncs a directory, persisting a rename.
+        fn sync_dir(&self, dir: &Path) -> io::Result<()>;
+    }
+
+    /// The real file system.
+    #[derive(Debug, Clone, Copy, Default)]
+    pub struct RealFs;
+
+    impl PayloadFs for RealFs {
+        fn create_dir_all(&self, dir: &Path) -> io::Result<()> {
+            fs::create_dir_all(dir)
+        }
+        fn create(&self, path: &Path) -> io::Result<Box<dyn PayloadFile>> {
+            Ok(Box::new(File::create(path)?))
+        }
+        fn rename(&self, from: &Path, to: &Path) -> io::Result<()> {
+            fs::rename(from, to)
+        }
+        fn remove_file(&self, path: &Path) -> io::Result<()> {
+            fs::remove_file(path)
+        }
+        fn sync_dir(&self, dir: &Path) -> io::Result<()> {
+            File::open(dir)?.sync_all()
+        }
+    }
+
+    /// A step of the atomic write.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum FsStep {
+        /// Creating the temporary file (e.g. `EROFS`, `EACCES` on a read-only directory).
+        Create,
+        /// Writing its bytes (e.g. `ENOSPC` on a full disk).
+        Write,
+        /// Its fsync (`ENOSPC` and `EIO` can surface here).
+        Sync,
+        /// The rename onto the target.
+        Rename,
+    }
+
+    /// The real file system with one injected failure: every `step` on a file whose name
+    /// contains `file` fails with the OS error `errno` (e.g. 28 `ENOSPC`, 30 `EROFS`,
+    /// 13 `EACCES`). For fault tests.
+    #[derive(Debug, Clone)]
+    pub struct FaultyFs {
+        /// The failing step.
+        pub step: FsStep,
+        /// The raw OS error returned.
+        pub errno: i32,
+        /// Only files whose name contains this (the temporary file's name contains the target's).
+        pub file: String,
+    }
+
+    impl FaultyFs {
+        fn hits(&self, step: FsStep, path: &Path) -> io::Result<()> {
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy())
+                .unwrap_or_default();
+            if step == self.step && name.contains(&self.file) {
+                Err(io::Error::from_raw_os_error(self.errno))
+            } else {
+                Ok(())
+            }
+        }
+    }
+
+    struct FaultyFile {
+        file: File,
+        write: io::Result<()>,
+        sync: io::Result<()>,
+    }
+
+    impl PayloadFile for FaultyFile {
+        fn write_all(&mut self, bytes: &[u8]) -> io::Result<()> {
+            if let Err(e) = &self.write {
+                // A full disk accepts part of the data before refusing the rest.
+                Write::write_all(&mut self.file, &bytes[..bytes.len() / 2])?;
+                return Err(io::Error::from_raw_os_error(e.raw_os_error().unwrap_or(28)));
+            }
+            Write::write_all(&mut self.file, bytes)
+        }
+        fn sync_all(&mut self) -> io::Result<()> {
+            if let Err(e) = &self.sync {
+                return Err(io::Error::from_raw_os_error(e.raw_os_error().unwrap_or(5)));
+            }
+            self.file.sync_all()
+        }
+    }
+
+    impl PayloadFs for FaultyFs {
+        fn create_dir_all(&self, dir: &Path) -> io::Result<()> {
+            fs::create_dir_all(dir)
+        }
+        fn create(&self, path: &Path) -> io::Result<Box<dyn PayloadFile>> {
+            self.hits(FsStep::Create, path)?;
+            Ok(Box::new(FaultyFile {
+                file: File::create(path)?,
+                write: self.hits(FsStep::Write, path),
+                sync: self.hits(FsStep::Sync, path),
+            }))
+        }
+        fn rename(&self, from: &Path, to: &Path) -> io::Result<()> {
+            self.hits(FsStep::Rename, from)?;
+            fs::rename(from, to)
+        }
+        fn remove_file(&self, path: &Path) -> io::Result<()> {
+            fs::remove_file(path)
+        }
+        fn sync_dir(&self, dir: &Path) -> io::Result<()> {
+            RealFs.sync_dir(dir)
+        }
+    }
+
+    thread_local! {
+        static OVERRIDE: RefCell<Option<Arc<dyn PayloadFs>>> = const { RefCell::new(None) };
+    }
+
+    /// The file system [`super::write_atomic`] uses on this thread.
+    pub(crate) fn current() -> Arc<dyn PayloadFs> {
+        OVERRIDE
+            .with(|o| o.borrow().clone())
+            .unwrap_or_else(|| Arc::new(RealFs))
+    }
+
+    /// Runs `f` with every payload write on this thread going through `fs` (a fault hook for
+    /// tests of code that calls [`super::write_atomic`] deep inside; other threads are not
+    /// affected). The previous file system is restored afterwards, even if `f` panics.
+    pub fn with_payload_fs<R>(fs: Arc<dyn PayloadFs>, f: impl FnOnce() -> R) -> R {
+        struct Restore(Option<Arc<dyn PayloadFs>>);
+        impl Drop for Restore {
+            fn drop(&mut self) {
+                let previous = self.0.take();
+                OVERRIDE.with(|o| *o.borrow_mut() = previous);
+            }
+        }
+        let previous = OVERRIDE.with(|o| o.borrow_mut().replace(fs));
+        let _restore = Restore(previous);
+        f()
+    }
 }
 
 /// Reads and checks a payload file.
@@ -503,6 +703,98 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn temporaries(dir: &Path) -> Vec<String> {
+        fs::read_dir(dir)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.contains(".tmp-"))
+            .collect()
+    }
+
+    /// A full disk (ENOSPC), a read-only file system (EROFS) or a refused permission (EACCES)
+    /// at any step of the write leaves the previous file byte-identical, no temporary file,
+    /// and an error naming the step, the file and the OS error.
+    #[rstest::rstest]
+    fn injected_faults_at_every_step_leave_the_previous_file(
+        #[values(
+            filesystem::FsStep::Create,
+            filesystem::FsStep::Write,
+            filesystem::FsStep::Sync,
+            filesystem::FsStep::Rename
+        )]
+        step: filesystem::FsStep,
+        #[values(28, 30, 13)] errno: i32,
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(PAYLOAD_FILE);
+        write_file_atomic(&path, b"{\"old\": true}").unwrap();
+        let faulty = filesystem::FaultyFs {
+            step,
+            errno,
+            file: PAYLOAD_FILE.into(),
+        };
+        let err = write_file_atomic_with(&faulty, &path, b"{\"new\": true}").unwrap_err();
+        let text = err.to_string();
+        let expected = std::io::Error::from_raw_os_error(errno).to_string();
+        assert!(text.contains(&expected), "{step:?}: {text}");
+        assert!(text.contains(PAYLOAD_FILE), "{text}");
+        let action = match step {
+            filesystem::FsStep::Create => "creating a temporary file",
+            filesystem::FsStep::Write => "writing",
+            filesystem::FsStep::Sync => "syncing",
+            filesystem::FsStep::Rename => "renaming",
+        };
+        assert!(text.starts_with(action), "{text}");
+        assert_eq!(fs::read(&path).unwrap(), b"{\"old\": true}");
+        assert!(temporaries(dir.path()).is_empty());
+        // The same file system without the fault writes.
+        write_file_atomic_with(&filesystem::RealFs, &path, b"{\"new\": true}").unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"{\"new\": true}");
+    }
+
+    #[test]
+    fn the_thread_local_hook_reaches_write_atomic_and_is_restored() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.json");
+        let faulty = std::sync::Arc::new(filesystem::FaultyFs {
+            step: filesystem::FsStep::Write,
+            errno: 28,
+            file: "x.json".into(),
+        });
+        let err =
+            filesystem::with_payload_fs(faulty, || write_file_atomic(&path, b"1")).unwrap_err();
+        assert!(err.to_string().contains("No space left"), "{err}");
+        assert!(!path.exists());
+        write_file_atomic(&path, b"1").unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"1");
+    }
+
+    /// A real read-only directory. Root ignores permission bits, so as root this test can only
+    /// say why it did not run (the injected EROFS/EACCES cases above cover the code path).
+    #[cfg(unix)]
+    #[test]
+    fn a_real_read_only_directory_refuses_the_write_and_keeps_the_file() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(PAYLOAD_FILE);
+        write_file_atomic(&path, b"old").unwrap();
+        fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o555)).unwrap();
+        let probe = dir.path().join("probe");
+        if fs::File::create(&probe).is_ok() {
+            let _ = fs::remove_file(&probe);
+            fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o755)).unwrap();
+            eprintln!(
+                "skipped: running as root, permission bits do not stop writes (see injected_faults_at_every_step_leave_the_previous_file)"
+            );
+            return;
+        }
+        let err = write_file_atomic(&path, b"new").unwrap_err();
+        fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o755)).unwrap();
+        assert!(err.to_string().contains("Permission denied"), "{err}");
+        assert_eq!(fs::read(&path).unwrap(), b"old");
+    }
+
     #[test]
     fn a_failed_write_leaves_the_previous_file_and_no_temporary() {
         let dir = tempfile::tempdir().unwrap();
@@ -513,7 +805,11 @@ mod tests {
         fs::create_dir(&blocked).unwrap();
         fs::write(blocked.join("keep"), b"x").unwrap();
         let err = write_file_atomic(&blocked, b"new").unwrap_err();
-        assert!(err.to_string().contains("last good payload was left in place"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("last good payload was left in place"),
+            "{err}"
+        );
         assert_eq!(fs::read(&path).unwrap(), b"old");
         let leftovers: Vec<_> = fs::read_dir(dir.path())
             .unwrap()

@@ -6,8 +6,8 @@ use aegis_calendar::NseCalendar;
 use aegis_engines::{EngineInputs, EngineSettings, MarketData};
 use aegis_features::FeatureSet;
 use aegis_ml::predictor::ModelSet;
-use aegis_model::time::ist;
 use aegis_model::Status;
+use aegis_model::time::ist;
 use aegis_payload::{HealthStatus, Payload, assemble, schema};
 use aegis_sim::{SimConfig, simulate};
 use chrono::{DateTime, TimeZone, Utc};
@@ -37,7 +37,8 @@ fn payload(generated_at: DateTime<Utc>, models_dir: &std::path::Path) -> Payload
         intraday: m.nifty_5m,
         chain: m.chains.last().cloned(),
     };
-    let inputs = EngineInputs::prepare(data, end, &cal, &models, EngineSettings::default()).unwrap();
+    let inputs =
+        EngineInputs::prepare(data, end, &cal, &models, EngineSettings::default()).unwrap();
     let blocks = aegis_engines::run(&inputs);
     assemble(blocks, &inputs, generated_at.with_timezone(&ist()))
 }
@@ -77,7 +78,10 @@ fn meta_health_lists_what_is_unavailable_and_the_data_is_marked_simulated() {
         .iter()
         .map(|i| i.metric.as_str())
         .collect();
-    assert!(unavailable.contains(&"direction.horizons[0]"), "{unavailable:?}");
+    assert!(
+        unavailable.contains(&"direction.horizons[0]"),
+        "{unavailable:?}"
+    );
     assert!(!unavailable.contains(&"market.spot"));
     assert!(aegis_payload::has_unavailable(&p));
     // Every registered model is listed, each unavailable with the loader's reason.
@@ -85,7 +89,10 @@ fn meta_health_lists_what_is_unavailable_and_the_data_is_marked_simulated() {
     for m in &p.meta.models {
         assert_eq!(m.status, Status::Unavailable);
         assert!(
-            m.reason.as_deref().unwrap().contains(&format!("{}.json", m.name)),
+            m.reason
+                .as_deref()
+                .unwrap()
+                .contains(&format!("{}.json", m.name)),
             "{m:?}"
         );
     }
@@ -96,7 +103,11 @@ fn meta_health_lists_what_is_unavailable_and_the_data_is_marked_simulated() {
     names.sort_unstable();
     names.dedup();
     assert_eq!(names.len(), n);
-    assert!(points.iter().any(|x| x.0 == "market.spot" && x.1.is_some() && x.2 == "simulated"));
+    assert!(
+        points
+            .iter()
+            .any(|x| x.0 == "market.spot" && x.1.is_some() && x.2 == "simulated")
+    );
 }
 
 #[test]
@@ -111,9 +122,15 @@ fn payloads_are_deterministic_apart_from_generated_at_and_round_trip() {
 
     let out = tempfile::tempdir().unwrap();
     let written = aegis_payload::write_atomic(out.path(), &a).unwrap();
-    assert_eq!(std::fs::read_to_string(&written.payload).unwrap(), written.json);
+    assert_eq!(
+        std::fs::read_to_string(&written.payload).unwrap(),
+        written.json
+    );
     let back = aegis_payload::read(&written.payload).unwrap();
     assert_eq!(back, a);
     let schema_text = std::fs::read_to_string(&written.schema).unwrap();
-    assert_eq!(serde_json::from_str::<Value>(&schema_text).unwrap(), schema());
+    assert_eq!(
+        serde_json::from_str::<Value>(&schema_text).unwrap(),
+        schema()
+    );
 }

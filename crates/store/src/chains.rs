@@ -28,6 +28,9 @@ pub enum InsertOutcome {
 
 const TABLE: &str = "chain_snapshots";
 
+/// IST is UTC+05:30: the offset that maps unix seconds to IST calendar days.
+const IST_OFFSET_SECONDS: i64 = 19_800;
+
 fn bad(path: &Path, detail: String) -> StoreError {
     StoreError::BadStoredValue {
         path: path.to_path_buf(),
@@ -211,6 +214,50 @@ impl Store {
         })
     }
 
+    /// The last stored chain of each IST calendar day of `symbol` stamped in `from ..= to`, oldest
+    /// first (one snapshot per day: the day's closing chain when the session's chains are kept).
+    pub fn last_chain_per_day(
+        &self,
+        symbol: Symbol,
+        from: DateTime<FixedOffset>,
+        to: DateTime<FixedOffset>,
+    ) -> Result<Vec<OptionChain>, StoreError> {
+        self.read("reading the last option chain of each day", |tx, path| {
+            let context = format!("reading the last option chain of each day of {symbol}");
+            // SQLite takes the bare columns of a MAX() aggregate from the row holding the maximum.
+            let mut stmt = tx
+                .prepare_cached(
+                    "SELECT id, symbol, MAX(ts), body FROM chain_snapshots \
+                     WHERE symbol = ? AND ts >= ? AND ts <= ? \
+                     GROUP BY (ts + ?) / 86400 ORDER BY MAX(ts)",
+                )
+                .ctx(path, &context)?;
+            let rows = stmt
+                .query_map(
+                    params![
+                        symbol.code(),
+                        ceil_seconds(from),
+                        to.timestamp(),
+                        IST_OFFSET_SECONDS
+                    ],
+                    |r| {
+                        Ok((
+                            r.get::<_, i64>(0)?,
+                            r.get::<_, String>(1)?,
+                            r.get::<_, i64>(2)?,
+                            r.get::<_, String>(3)?,
+                        ))
+                    },
+                )
+                .ctx(path, &context)?
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .ctx(path, &context)?;
+            rows.iter()
+                .map(|(id, sym, ts, body)| decode_chain(path, *id, sym, *ts, body))
+                .collect()
+        })
+    }
+
     /// The timestamps (with the offset they were stamped in) of every stored chain of `symbol`,
     /// ascending.
     pub fn chain_times(&self, symbol: Symbol) -> Result<Vec<DateTime<FixedOffset>>, StoreError> {
@@ -311,6 +358,36 @@ mod tests {
             store.latest_chain(Symbol::Nifty50, None).unwrap().unwrap(),
             chain
         );
+    }
+
+    #[test]
+    fn last_chain_per_day_keeps_each_ist_day_close() {
+        let mut store = Store::open_in_memory().unwrap();
+        let base = chain_2025(); // 2025-07-16 15:30 IST
+        let at = |minutes: i64| {
+            let mut c = base.clone();
+            c.timestamp = base.timestamp + Duration::minutes(minutes);
+            c
+        };
+        // Day 1: 09:30 and 15:30 IST; day 2: 09:15 (= 03:45 UTC) and 10:00; day 3: 05:00 IST
+        // (23:30 UTC of day 2 — must count as IST day 3).
+        let offsets = [-360, 0, 1065, 1110, 2250];
+        for m in offsets {
+            store.insert_chain(&at(m)).unwrap();
+        }
+        let got = store
+            .last_chain_per_day(Symbol::Nifty50, at(-1000).timestamp, at(5000).timestamp)
+            .unwrap();
+        let times: Vec<_> = got.iter().map(|c| c.timestamp).collect();
+        assert_eq!(
+            times,
+            vec![at(0).timestamp, at(1110).timestamp, at(2250).timestamp]
+        );
+        let from_day_two = store
+            .last_chain_per_day(Symbol::Nifty50, at(1065).timestamp, at(1100).timestamp)
+            .unwrap();
+        assert_eq!(from_day_two.len(), 1);
+        assert_eq!(from_day_two[0].timestamp, at(1065).timestamp);
     }
 
     #[test]

@@ -109,6 +109,138 @@ pub fn run(store: &Store, args: &ChainArgs) -> Result<ChainReport> {
     })
 }
 
+/// The explorer tables of one snapshot (`aegis chain --strikes N`).
+#[derive(Debug, Clone, Serialize)]
+pub struct ExplorerReport {
+    /// The index.
+    pub symbol: Symbol,
+    /// Snapshot time (IST).
+    pub timestamp: DateTime<FixedOffset>,
+    /// Underlying reported with the snapshot.
+    pub underlying: f64,
+    /// One table per live expiry (or the chosen one), nearest first.
+    pub expiries: Vec<aegis_toolkit::ExpiryExplorer>,
+}
+
+/// Loads the snapshot and builds the explorer with `strikes` strikes each side of the money.
+pub fn explorer(
+    store: &Store,
+    calendar: &aegis_calendar::NseCalendar,
+    args: &ChainArgs,
+    strikes: usize,
+) -> Result<ExplorerReport> {
+    let chain = store
+        .latest_chain(args.symbol, args.at)?
+        .ok_or_else(|| {
+            anyhow!(
+                "no {} option chain is stored: import one (`aegis import chain.json`) or fetch one (`aegis fetch --chain`)",
+                args.symbol
+            )
+        })?;
+    // Reuse the expiry checks of the analytics.
+    let analysed = analyse(&chain, args.expiry)?;
+    let mut expiries = Vec::with_capacity(analysed.len());
+    for a in &analysed {
+        let lot = calendar
+            .try_contract_spec(chain.symbol, a.expiry)
+            .ok()
+            .map(|s| s.lot_size);
+        expiries.push(
+            aegis_toolkit::explore_chain(&chain, a.expiry, strikes, lot)
+                .with_context(|| format!("exploring expiry {}", a.expiry))?,
+        );
+    }
+    Ok(ExplorerReport {
+        symbol: chain.symbol,
+        timestamp: chain.timestamp,
+        underlying: chain.underlying,
+        expiries,
+    })
+}
+
+impl fmt::Display for ExplorerReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "{} option chain at {}, underlying {:.2}",
+            self.symbol,
+            self.timestamp.format("%Y-%m-%d %H:%M %:z"),
+            self.underlying
+        )?;
+        let num = |v: Option<f64>, p: usize| v.map_or("-".to_string(), |x| format!("{x:.p$}"));
+        for e in &self.expiries {
+            writeln!(
+                f,
+                "\nExpiry {} ({:.1} days, lot {}): forward {}, ATM {:.0}, ATM IV {}%, max pain {}, call wall {}, put wall {}, PCR {}",
+                e.expiry,
+                e.days_to_expiry,
+                e.lot_size.map_or("?".into(), |l| l.to_string()),
+                num(e.forward, 2),
+                e.atm_strike,
+                num(e.atm_iv_pct, 2),
+                num(e.max_pain, 0),
+                num(e.call_wall, 0),
+                num(e.put_wall, 0),
+                num(e.pcr_oi, 3),
+            )?;
+            let mut t = Table::new(&[
+                ">C OI", ">C chgOI", ">C vol", ">C bid", ">C ask", ">C last", ">C IV%", ">C delta",
+                ">C gamma", ">C theta", ">C vega", ">strike", "mark", ">P delta", ">P IV%",
+                ">P last", ">P bid", ">P ask", ">P OI", ">P chgOI", ">P vol",
+            ]);
+            for r in &e.rows {
+                let c = r.call.as_ref();
+                let p = r.put.as_ref();
+                let mut marks = Vec::new();
+                if r.atm {
+                    marks.push("ATM");
+                }
+                if r.max_pain {
+                    marks.push("MP");
+                }
+                if r.call_wall {
+                    marks.push("CW");
+                }
+                if r.put_wall {
+                    marks.push("PW");
+                }
+                t.row([
+                    num(c.map(|l| l.open_interest), 0),
+                    num(c.map(|l| l.change_in_oi), 0),
+                    num(c.map(|l| l.volume), 0),
+                    num(c.and_then(|l| l.bid), 2),
+                    num(c.and_then(|l| l.ask), 2),
+                    num(c.and_then(|l| l.last_price), 2),
+                    num(c.and_then(|l| l.iv_pct), 2),
+                    num(c.and_then(|l| l.delta), 3),
+                    num(c.and_then(|l| l.gamma), 5),
+                    num(c.and_then(|l| l.theta_per_day), 2),
+                    num(c.and_then(|l| l.vega_per_point), 2),
+                    format!("{:.0}", r.strike),
+                    marks.join(","),
+                    num(p.and_then(|l| l.delta), 3),
+                    num(p.and_then(|l| l.iv_pct), 2),
+                    num(p.and_then(|l| l.last_price), 2),
+                    num(p.and_then(|l| l.bid), 2),
+                    num(p.and_then(|l| l.ask), 2),
+                    num(p.map(|l| l.open_interest), 0),
+                    num(p.map(|l| l.change_in_oi), 0),
+                    num(p.map(|l| l.volume), 0),
+                ]);
+            }
+            write!(f, "{}", t.render())?;
+            writeln!(
+                f,
+                "marks: ATM = strike nearest the parity forward, MP = max pain, CW/PW = call/put OI wall; IV and greeks are ours (Black-76 on the parity forward), theta per calendar day, vega per vol point"
+            )?;
+            for n in &e.notes {
+                writeln!(f, "  note: {n}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
 fn opt<T, E>(r: &Result<T, E>, f: impl Fn(&T) -> String) -> String {
     r.as_ref().map(f).unwrap_or_else(|_| "n/a".to_string())
 }

@@ -140,6 +140,7 @@ pub fn run(args: &DemoArgs, cal: &NseCalendar) -> Result<DemoReport> {
             settings: args.settings,
             as_of: None,
             now: args.now,
+            alerts: crate::alerts::AlertsConfig::default(),
         },
         cal,
     )

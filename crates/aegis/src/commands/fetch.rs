@@ -7,13 +7,16 @@
 use std::fmt;
 use std::time::Duration;
 
+use aegis_calendar::NseCalendar;
+use aegis_model::time::to_ist;
 use aegis_model::{Interval, Symbol};
 use aegis_sources::http::{HttpConfig, RetryPolicy};
 use aegis_sources::nse::{NseClient, NseConfig};
+use aegis_sources::nse_reports::{ClientType, NseReportsClient, NseReportsConfig, ReportError};
 use aegis_sources::yahoo::{YahooClient, YahooConfig};
-use aegis_store::{InsertOutcome, Store};
+use aegis_store::{FiiDiiRow, InsertOutcome, ParticipantOiRow, Store};
 use anyhow::{Context, Result};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 
 use crate::config::Config;
 
@@ -212,6 +215,109 @@ pub fn run(
             result,
         });
     }
+    Ok(report)
+}
+
+/// Sessions whose participant-OI report is fetched when missing from the store.
+pub const REPORT_SESSIONS: usize = 5;
+
+/// The NSE daily-reports client configured from `cfg`.
+pub fn reports_client(cfg: &Config) -> NseReportsClient {
+    NseReportsClient::new(NseReportsConfig {
+        archive_base_url: cfg.nse.archive_base_url.trim_end_matches('/').to_string(),
+        api_base_url: cfg.nse.base_url.trim_end_matches('/').to_string(),
+        http: http_config(cfg.nse.timeout_secs, cfg.nse.attempts),
+    })
+}
+
+/// The last `n` sessions that have closed by `now`, oldest first.
+fn closed_sessions(cal: &NseCalendar, now: DateTime<Utc>, n: usize) -> Result<Vec<NaiveDate>> {
+    let ist = to_ist(now);
+    let today = ist.date_naive();
+    let close = NaiveTime::from_hms_opt(15, 30, 0).expect("a valid time");
+    let mut day = if cal.is_trading_day(today)? && ist.time() >= close {
+        today
+    } else {
+        cal.prev_trading_day(today)?
+    };
+    let mut out = vec![day];
+    while out.len() < n {
+        day = cal.prev_trading_day(day)?;
+        out.push(day);
+    }
+    out.reverse();
+    Ok(out)
+}
+
+/// Fetches NSE's daily reports into the store: the participant-wise open interest of each of
+/// the last [`REPORT_SESSIONS`] closed sessions that the store lacks (a report NSE has not
+/// published yet is said so, not an error), and the latest FII/DII cash-market activity.
+pub fn reports(
+    store: &mut Store,
+    cfg: &Config,
+    cal: &NseCalendar,
+    now: DateTime<Utc>,
+) -> Result<FetchReport> {
+    let client = reports_client(cfg);
+    let mut report = FetchReport::default();
+    let sessions = closed_sessions(cal, now, REPORT_SESSIONS)?;
+    let (first, last) = (sessions[0], sessions[sessions.len() - 1]);
+    let stored: std::collections::BTreeSet<NaiveDate> = store
+        .participant_oi(first, last)?
+        .into_iter()
+        .map(|r| r.date)
+        .collect();
+    for date in sessions.into_iter().filter(|d| !stored.contains(d)) {
+        let result = match client.fetch_participant_oi(date) {
+            Ok(oi) => {
+                let rows: Vec<ParticipantOiRow> = ClientType::ALL
+                    .iter()
+                    .map(|&c| ParticipantOiRow {
+                        date: oi.date(),
+                        client_type: c.as_str().to_string(),
+                        contracts: oi.row(c).to_array(),
+                    })
+                    .collect();
+                store
+                    .upsert_participant_oi(&rows)
+                    .map(|u| format!("{} rows new, {} updated", u.inserted, u.updated))
+                    .map_err(|e| format!("{e}"))
+            }
+            Err(ReportError::NotPublished { .. }) => {
+                Ok("not published yet (NSE publishes it in the evening)".to_string())
+            }
+            Err(e) => Err(format!("{e}")),
+        };
+        report.outcomes.push(SourceOutcome {
+            source: format!("NSE participant-wise OI {date}"),
+            result,
+        });
+    }
+    let result = client
+        .fetch_fii_dii()
+        .map_err(|e| format!("{e}"))
+        .and_then(|a| {
+            let row = |category: &str, v: aegis_sources::nse_reports::FlowValues| FiiDiiRow {
+                date: a.date,
+                category: category.to_string(),
+                buy_crore: v.buy,
+                sell_crore: v.sell,
+                net_crore: v.net,
+            };
+            store
+                .upsert_fii_dii(&[row("FII", a.fii), row("DII", a.dii)])
+                .map(|u| {
+                    format!(
+                        "{}: FII net {:+.2} cr, DII net {:+.2} cr ({} new, {} updated)",
+                        a.date, a.fii.net, a.dii.net, u.inserted, u.updated
+                    )
+                })
+                .map_err(|e| format!("{e}"))
+        });
+    report.outcomes.push(SourceOutcome {
+        source: "NSE FII/DII activity".into(),
+        result,
+    });
     Ok(report)
 }
 

@@ -11,6 +11,7 @@ pub mod import;
 pub mod run;
 pub mod serve;
 pub mod simulate;
+pub mod strategy;
 pub mod train;
 
 use std::path::Path;

@@ -50,6 +50,7 @@ pub fn options(cfg: &Config, args: &RunArgs, now: DateTime<Utc>) -> RunOptions {
         },
         as_of: args.as_of.map(|t| t.with_timezone(&Utc)),
         now,
+        alerts: cfg.alerts.clone(),
     }
 }
 
@@ -352,6 +353,18 @@ impl fmt::Display for Summary<'_> {
         }
         for n in &h.notes {
             writeln!(f, "Note: {n}")?;
+        }
+        match &o.alerts {
+            Ok(a) => {
+                for e in &a.fired {
+                    writeln!(
+                        f,
+                        "ALERT {}: {} (value {}, against {}); webhook {}",
+                        e.rule, e.condition, e.value, e.against, e.delivery
+                    )?;
+                }
+            }
+            Err(why) => writeln!(f, "Alerts not evaluated: {why}")?,
         }
         writeln!(
             f,

@@ -1,15 +1,19 @@
-//! `aegis serve`: the dashboard on loopback (default `127.0.0.1:8080`) until Ctrl-C.
+//! `aegis serve`: the dashboard on loopback (default `127.0.0.1:8080`) until Ctrl-C or
+//! SIGTERM, with the [scheduler](crate::scheduler) producing payloads on the NSE calendar
+//! (unless `--no-schedule`).
 //!
-//! It only serves: the payload in `paths.out`, history from `paths.store`, model cards from
-//! `paths.models`. Producing payloads on a schedule is the scheduler's job.
+//! It serves the payload in `paths.out`, history from `paths.store`, model cards from
+//! `paths.models`, `/healthz` and `/metrics`; the scheduler shares its state with the last two.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use aegis_dashboard::ServeConfig;
+use aegis_calendar::NseCalendar;
+use aegis_dashboard::{HealthLimits, ServeConfig, Telemetry};
 use anyhow::{Context, Result};
 
 use crate::config::Config;
+use crate::scheduler::Scheduler;
 
 /// Options of `aegis serve`.
 #[derive(Debug, Clone, Default)]
@@ -32,13 +36,37 @@ pub fn serve_config(cfg: &Config, args: &ServeArgs) -> Result<ServeConfig> {
         store_path: PathBuf::from(&cfg.paths.store),
         models_dir: cfg.paths.models.clone(),
         refresh_secs: args.refresh_secs,
+        health: HealthLimits {
+            max_model_age_days: cfg.health.max_model_age_days,
+            failing_after_failed_jobs: cfg.health.failing_after_failed_jobs,
+        },
     })
 }
 
-/// Serves the dashboard until Ctrl-C.
-pub fn run(cfg: &Config, args: &ServeArgs) -> Result<()> {
+/// Serves the dashboard until Ctrl-C or SIGTERM; with `schedule`, the scheduler runs beside it
+/// (a failed or slow job never stops the server).
+pub fn run(cfg: &Config, args: &ServeArgs, cal: &NseCalendar, schedule: bool) -> Result<()> {
     let config = serve_config(cfg, args)?;
-    aegis_dashboard::serve(config).context("serving the dashboard")
+    let telemetry = Telemetry::new();
+    let running = if schedule {
+        let scheduler = Scheduler::for_config(cfg, cal.clone(), telemetry.clone())?;
+        let every = std::time::Duration::from_secs(cfg.schedule.tick_secs);
+        tracing::info!(
+            run_every_minutes = cfg.schedule.run_every_minutes,
+            retrain = ?cfg.schedule.retrain,
+            fetch = cfg.schedule.fetch,
+            "scheduler started"
+        );
+        Some(scheduler.start(every)?)
+    } else {
+        tracing::info!("--no-schedule: serving only");
+        None
+    };
+    let served = aegis_dashboard::serve_with(config, telemetry);
+    if let Some(running) = running {
+        running.stop();
+    }
+    served.context("serving the dashboard")
 }
 
 #[cfg(test)]

@@ -38,3 +38,7 @@ export const loadPayload = () => getJson("data/payload.json");
 export const loadHistory = () => getJson("data/history.json");
 /** Model cards: { models: [{file, card} | {file, error}], problem }. */
 export const loadModels = () => getJson("data/models.json");
+/** The toolkit document (chain explorer, vol history, intraday chain, GEX, strategy presets). */
+export const loadToolkit = () => getJson("data/toolkit.json");
+/** Alert rules and recent events: { rules: [{rule, condition, state, value, against, reason}], events: [...] }. */
+export const loadAlerts = () => getJson("data/alerts.json");

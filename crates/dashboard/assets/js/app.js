@@ -7,7 +7,7 @@
 // disclaimer), banners.js, theme.js, format.js, dom.js, help.js (the help texts).
 
 import { h, clear, meta } from "./dom.js";
-import { loadPayload } from "./api.js";
+import { loadPayload, loadToolkit, loadAlerts } from "./api.js";
 import { renderBanners } from "./banners.js";
 import { initThemeToggle } from "./theme.js";
 import { maybeShowDisclaimer } from "./modal.js";
@@ -15,13 +15,20 @@ import { istTime, age } from "./format.js";
 import * as direction from "./views/direction.js";
 import * as sellers from "./views/sellers.js";
 import * as buyers from "./views/buyers.js";
+import * as chain from "./views/chain.js";
+import * as strategy from "./views/strategy.js";
 
-const VIEWS = ["direction", "sellers", "buyers"];
+const VIEWS = ["direction", "sellers", "buyers", "chain", "strategy"];
+// The view named by the hash ("#strategy?legs=…" keeps the strategy state after the "?").
+const hashView = () => location.hash.slice(1).split("?")[0];
 
 const state = {
   payload: null,
   error: null,
-  view: VIEWS.includes(location.hash.slice(1)) ? location.hash.slice(1) : "direction",
+  view: VIEWS.includes(hashView()) ? hashView() : "direction",
+  toolkit: null,
+  toolkitError: null,
+  chainExpiry: 0,
   expiry: 0,
   loading: false,
   rendered: false,
@@ -52,6 +59,15 @@ function renderView() {
     sellers.render(state.payload, grid, state.expiry);
   }
   if (state.view === "buyers") buyers.render(state.payload, grid);
+  if (state.view === "chain") {
+    if (!state.toolkit) chain.missing(grid, state.toolkitError);
+    else {
+      if (state.chainExpiry >= state.toolkit.explorer.length) state.chainExpiry = 0;
+      if (state.toolkit.explorer.length > 1) main.append(chain.expirySelector(state.toolkit, state.chainExpiry, (i) => { state.chainExpiry = i; renderView(); }));
+      chain.render(state.toolkit, grid, state.chainExpiry);
+    }
+  }
+  if (state.view === "strategy") strategy.render(state.toolkit, grid);
   main.append(grid);
   if (!state.rendered) {
     state.rendered = true;
@@ -62,7 +78,7 @@ function renderView() {
 }
 
 function renderChrome() {
-  renderBanners($("banners"), state.payload, state.error);
+  renderBanners($("banners"), state.payload, state.error, state.alerts);
   const p = state.payload;
   $("updated").textContent = p ? `Data as of ${istTime(p.meta.data_as_of)} · generated ${age(p.meta.generated_at)}` : "";
   if (p) {
@@ -79,6 +95,17 @@ async function refresh() {
   try {
     state.payload = await loadPayload();
     state.error = null;
+    try {
+      state.alerts = await loadAlerts();
+    } catch (e) {
+      state.alerts = null;
+    }
+    try {
+      state.toolkit = await loadToolkit();
+      state.toolkitError = null;
+    } catch (e) {
+      state.toolkitError = e;
+    }
   } catch (e) {
     state.error = e;
   } finally {
@@ -87,13 +114,15 @@ async function refresh() {
   }
   renderChrome();
   // Do not redraw under an open help pop-up; the next refresh will.
-  if (!document.body.classList.contains("modal-open") || !state.rendered) renderView();
+  // The strategy builder keeps its edits: it is drawn once per visit, not on every refresh.
+  const keep = state.rendered && state.view === "strategy";
+  if ((!document.body.classList.contains("modal-open") || !state.rendered) && !keep) renderView();
 }
 
 function selectView(view, focus = false) {
   if (!VIEWS.includes(view)) return;
   state.view = view;
-  history.replaceState(null, "", `#${view}`);
+  if (hashView() !== view) history.replaceState(null, "", `#${view}`);
   renderView();
   if (focus) $(`tab-${view}`).focus();
 }

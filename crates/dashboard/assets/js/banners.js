@@ -1,5 +1,6 @@
 // Banners above the tiles: the payload could not be loaded; simulated data; stale data;
-// degraded or failing health (listing every unavailable metric with its reason and fix).
+// degraded or failing health (listing every unavailable metric with its reason and fix); active
+// alerts (alerts.json: rules whose condition holds, when each fired and whether the webhook took it).
 
 import { h, clear } from "./dom.js";
 import { age, istTime } from "./format.js";
@@ -15,9 +16,25 @@ function issueList(issues) {
     i.fix ? [" · fix: ", h("code", { text: i.fix })] : null)));
 }
 
-/** Shows the banners for `payload` (or for the load `error`) in `root`. */
-export function renderBanners(root, payload, error = null) {
+/** Active alert rules (alerts.json), with the events of the last day. */
+function alertBanner(alerts) {
+  const active = (alerts.rules || []).filter((r) => r.state === "active");
+  if (!active.length) return null;
+  return banner("alert", `Alert${active.length === 1 ? "" : "s"}: ${active.map((r) => r.rule).join(" · ")}`,
+    h("ul", { class: "issue-list" }, active.map((r) => {
+      const fired = (alerts.events || []).find((e) => e.rule === r.rule);
+      return h("li", { dataset: { alert: r.rule } }, h("code", { text: r.condition }), ` — value ${r.value}, against ${r.against}`,
+        fired ? ` · fired ${istTime(fired.at)}, webhook ${fired.delivery}` : null);
+    })));
+}
+
+/** Shows the banners for `payload` (or for the load `error`), and active `alerts`, in `root`. */
+export function renderBanners(root, payload, error = null, alerts = null) {
   clear(root);
+  if (alerts) {
+    const a = alertBanner(alerts);
+    if (a) root.append(a);
+  }
   if (error) {
     root.append(banner("error", "The data could not be loaded.", h("p", {}, error.cause, error.fix ? [" — fix: ", h("code", { text: error.fix })] : null),
       payload ? h("p", { class: "small", text: `Showing the last payload that loaded (generated ${istTime(payload.meta.generated_at)}).` }) : null));

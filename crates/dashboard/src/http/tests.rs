@@ -1,4 +1,5 @@
 use super::*;
+use crate::HealthLimits;
 use axum::http::Request;
 use tower::ServiceExt;
 
@@ -119,6 +120,33 @@ async fn payload_is_served_verbatim_with_etag_and_304() {
 }
 
 #[tokio::test]
+async fn payload_is_gzipped_once_for_clients_that_accept_it() {
+    use std::io::Read;
+    let env = env_with_payload(Some(&fixture()));
+    let res = get(
+        &env.app,
+        "/api/payload",
+        &[("accept-encoding", "br;q=0, gzip")],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(h(&res, "content-encoding"), "gzip");
+    assert_eq!(h(&res, "vary"), "accept-encoding");
+    assert_eq!(h(&res, "etag"), etag_of(&fixture()));
+    let zipped = body(res).await;
+    assert!(zipped.len() < fixture().len() / 3, "{} bytes", zipped.len());
+    let mut plain = Vec::new();
+    flate2::read::GzDecoder::new(&zipped[..])
+        .read_to_end(&mut plain)
+        .unwrap();
+    assert_eq!(plain, fixture());
+    // gzip refused with q=0: the bytes as written.
+    let res = get(&env.app, "/api/payload", &[("accept-encoding", "gzip;q=0")]).await;
+    assert!(res.headers().get("content-encoding").is_none());
+    assert_eq!(body(res).await, fixture());
+}
+
+#[tokio::test]
 async fn missing_or_invalid_payload_is_503_with_cause_and_fix_and_the_server_keeps_going() {
     let env = env_with_payload(None);
     let res = get(&env.app, "/api/payload", &[]).await;
@@ -159,38 +187,206 @@ async fn healthz_reports_degraded_with_the_unavailable_and_stale_metrics() {
             .iter()
             .any(|r| r.as_str().unwrap().contains("no option chain is stored"))
     );
-    // The fixture was generated in 2025 during a session: far beyond the 30-minute limit now.
-    assert!(reasons.iter().any(|r| {
-        r.as_str()
-            .unwrap()
-            .contains("minutes ago during an open session")
-    }));
+    // The fixture was generated in 2025: long out of date by the calendar now.
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.as_str().unwrap().starts_with("stale data:")),
+        "{reasons:?}"
+    );
 }
 
-#[test]
-fn healthz_ok_when_fresh_and_complete_and_failing_when_the_payload_says_so() {
+fn wrap(p: &aegis_payload::Payload) -> Result<Arc<crate::payload_cache::LoadedPayload>, Problem> {
+    Ok(Arc::new(crate::payload_cache::LoadedPayload {
+        bytes: axum::body::Bytes::new(),
+        gzip: axum::body::Bytes::new(),
+        etag: String::new(),
+        payload: p.clone(),
+    }))
+}
+
+fn healthy_fixture() -> aegis_payload::Payload {
     let mut payload: aegis_payload::Payload = serde_json::from_slice(&fixture()).unwrap();
     payload.meta.health.unavailable.clear();
     payload.meta.health.stale.clear();
     payload.meta.health.status = HealthStatus::Ok;
-    let now = payload.meta.generated_at.with_timezone(&Utc) + chrono::Duration::minutes(5);
-    let wrap = |p: &aegis_payload::Payload| {
-        Ok(Arc::new(crate::payload_cache::LoadedPayload {
-            bytes: Arc::from(&b""[..]),
-            etag: String::new(),
-            payload: p.clone(),
-        }))
+    payload
+}
+
+fn reasons(body: &Value) -> String {
+    body["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn healthz_ok_when_fresh_and_complete_and_failing_when_the_payload_says_so() {
+    let mut payload = healthy_fixture();
+    let cal = NseCalendar::new();
+    let ctx = HealthContext {
+        ops: None,
+        limits: HealthLimits::default(),
+        calendar: Some(&cal),
     };
-    let (status, body) = health_report(wrap(&payload), now);
+    // Generated 2025-11-28 13:55 IST, a Friday session.
+    let now = payload.meta.generated_at.with_timezone(&Utc) + chrono::Duration::minutes(5);
+    let (status, body) = health_report(wrap(&payload), now, &ctx);
     assert_eq!(status, HealthStatus::Ok, "{body}");
     assert_eq!(body["age_seconds"], 300);
+    // 40 minutes later the session is still open (14:40 IST): stale.
     let late = now + chrono::Duration::minutes(40);
+    let (status, body) = health_report(wrap(&payload), late, &ctx);
+    assert_eq!(status, HealthStatus::Degraded);
+    assert!(reasons(&body).contains("during an open session"), "{body}");
+    // Saturday: generated before Friday's close, and no post-close run since.
+    let saturday = now + chrono::Duration::hours(20);
+    let (status, body) = health_report(wrap(&payload), saturday, &ctx);
+    assert_eq!(status, HealthStatus::Degraded);
+    assert!(
+        reasons(&body).contains("before the close of the 2025-11-28 session"),
+        "{body}"
+    );
+    // A post-close payload is fine all weekend.
+    let mut post_close = payload.clone();
+    post_close.meta.generated_at = (now + chrono::Duration::hours(3)).fixed_offset();
+    let sunday = now + chrono::Duration::hours(44);
     assert_eq!(
-        health_report(wrap(&payload), late).0,
-        HealthStatus::Degraded
+        health_report(wrap(&post_close), sunday, &ctx).0,
+        HealthStatus::Ok
     );
     payload.meta.health.status = HealthStatus::Failing;
-    assert_eq!(health_report(wrap(&payload), now).0, HealthStatus::Failing);
+    assert_eq!(
+        health_report(wrap(&payload), now, &ctx).0,
+        HealthStatus::Failing
+    );
+}
+
+#[test]
+fn healthz_names_failed_jobs_fetch_errors_and_old_models() {
+    use crate::telemetry::{JobOutcome, JobRecord};
+    let payload = healthy_fixture();
+    let cal = NseCalendar::new();
+    let now = payload.meta.generated_at.with_timezone(&Utc) + chrono::Duration::minutes(5);
+    let telemetry = Telemetry::new();
+    fn ctx<'a>(ops: &'a OpsStatus, cal: &'a NseCalendar) -> HealthContext<'a> {
+        HealthContext {
+            ops: Some(ops),
+            limits: HealthLimits::default(),
+            calendar: Some(cal),
+        }
+    }
+    // Failures count only when a scheduler runs in this process.
+    telemetry.job_finished(JobRecord {
+        job: "intraday".into(),
+        outcome: JobOutcome::Failed,
+        started_at: now,
+        seconds: 1.0,
+        message: "every source failed".into(),
+    });
+    assert_eq!(
+        health_report(wrap(&payload), now, &ctx(&telemetry.status(), &cal)).0,
+        HealthStatus::Ok
+    );
+    telemetry.set_scheduler_enabled(true);
+    let (status, body) = health_report(wrap(&payload), now, &ctx(&telemetry.status(), &cal));
+    assert_eq!(status, HealthStatus::Degraded);
+    assert!(
+        reasons(&body).contains("1 scheduled job(s) failed in a row; the last (intraday"),
+        "{body}"
+    );
+    assert!(reasons(&body).contains("every source failed"), "{body}");
+    assert_eq!(body["scheduler"]["consecutive_failures"], 1);
+    telemetry.fetch_result("nse", now, Err("HTTP 503 from https://nse/api".into()));
+    let (_, body) = health_report(wrap(&payload), now, &ctx(&telemetry.status(), &cal));
+    assert!(
+        reasons(&body).contains("the last fetch from nse failed"),
+        "{body}"
+    );
+    assert!(reasons(&body).contains("HTTP 503"), "{body}");
+    for _ in 0..2 {
+        telemetry.job_finished(JobRecord {
+            job: "intraday".into(),
+            outcome: JobOutcome::Failed,
+            started_at: now,
+            seconds: 1.0,
+            message: "every source failed".into(),
+        });
+    }
+    assert_eq!(
+        health_report(wrap(&payload), now, &ctx(&telemetry.status(), &cal)).0,
+        HealthStatus::Failing
+    );
+    // Models trained 2025-11-22: older than a 3-day limit.
+    let strict = HealthContext {
+        ops: None,
+        limits: HealthLimits {
+            max_model_age_days: 3,
+            failing_after_failed_jobs: 3,
+        },
+        calendar: Some(&cal),
+    };
+    let (status, body) = health_report(wrap(&payload), now, &strict);
+    assert_eq!(status, HealthStatus::Degraded);
+    assert!(
+        reasons(&body).contains("model age: direction_h1 was trained 5 days ago (limit 3 days)"),
+        "{body}"
+    );
+    assert_eq!(body["oldest_model"]["name"], "direction_h1");
+}
+
+#[tokio::test]
+async fn metrics_expose_http_counts_payload_age_and_metric_availability() {
+    let env = env_with_payload(Some(&fixture()));
+    assert_eq!(
+        get(&env.app, "/api/payload", &[]).await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        get(&env.app, "/nope/x", &[]).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    let res = get(&env.app, "/metrics", &[]).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(h(&res, "content-type").starts_with("text/plain; version=0.0.4"));
+    let text = String::from_utf8(body(res).await).unwrap();
+    assert!(
+        text.contains("aegis_http_requests_total{route=\"/api/payload\",status=\"200\"} 1\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("aegis_http_request_duration_seconds_count{route=\"/api/payload\"} 1\n"),
+        "{text}"
+    );
+    assert!(text.contains("aegis_payload_available 1\n"), "{text}");
+    let payload: aegis_payload::Payload = serde_json::from_slice(&fixture()).unwrap();
+    let unavailable = aegis_payload::metric_points(&payload)
+        .iter()
+        .filter(|(_, _, s)| s == "unavailable")
+        .count();
+    assert!(unavailable > 0);
+    assert!(
+        text.contains(&format!(
+            "aegis_metrics{{status=\"unavailable\"}} {unavailable}\n"
+        )),
+        "{text}"
+    );
+    let age: f64 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("aegis_payload_age_seconds "))
+        .unwrap()
+        .parse()
+        .unwrap();
+    let expected =
+        (Utc::now() - payload.meta.generated_at.with_timezone(&Utc)).num_seconds() as f64;
+    assert!((age - expected).abs() < 5.0, "{age} vs {expected}");
+    assert!(
+        text.contains("aegis_fetch_errors_total{source=\"nse\"} 0\n"),
+        "{text}"
+    );
 }
 
 #[tokio::test]

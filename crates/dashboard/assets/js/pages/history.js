@@ -33,6 +33,41 @@ function chart(m) {
   return el;
 }
 
+/** Institutional flows from NSE's daily reports (`aegis fetch --reports`). */
+function flows(f) {
+  const day = (d) => Date.parse(`${d}T15:30:00+05:30`);
+  const dFmt = new Intl.DateTimeFormat("en-IN", { timeZone: "Asia/Kolkata", day: "numeric", month: "short" });
+  const cards = [];
+  const cash = h("article", { class: "card", dataset: { flow: "fii_dii" } }, h("h2", { text: "FII / DII net cash buying (₹ crore)" }),
+    h("p", { class: "muted small", text: "NSE's daily FII/FPI and DII cash-market activity: purchases − sales. Source: NSE, fetched by aegis fetch --reports." }));
+  const rows = Array.isArray(f.fii_dii) ? f.fii_dii : [];
+  if (rows.length === 0) {
+    cash.append(h("p", { class: "muted", text: f.fii_dii && f.fii_dii.error ? `Cannot read: ${f.fii_dii.error}` : "Nothing stored yet. Fix: aegis fetch --reports" }));
+  } else {
+    const last = rows[rows.length - 1];
+    cash.append(h("p", { class: "small", text: `${rows.length} sessions · latest ${last.date}: FII ${num(last.fii_net_crore, 2)}, DII ${num(last.dii_net_crore, 2)}` }));
+    if (rows.length > 1) lineChart(cash, {
+      series: [{ name: "FII", cls: "down", data: rows.map((r) => ({ x: day(r.date), y: r.fii_net_crore })) }, { name: "DII", cls: "up", data: rows.map((r) => ({ x: day(r.date), y: r.dii_net_crore })) }],
+      height: 160, points: rows.length < 40, xTicks: 4, xFormat: (v) => dFmt.format(new Date(v)), yFormat: (v) => num(v, 0), label: "FII and DII net cash buying per session",
+    });
+  }
+  cards.push(cash);
+  const oi = h("article", { class: "card", dataset: { flow: "participants" } }, h("h2", { text: "Net index futures by participant (contracts)" }),
+    h("p", { class: "muted small", text: "NSE's participant-wise open interest: long − short index futures for FII, DII, Pro and Client." }));
+  const prow = Array.isArray(f.participants) ? f.participants : [];
+  if (prow.length === 0) {
+    oi.append(h("p", { class: "muted", text: f.participants && f.participants.error ? `Cannot read: ${f.participants.error}` : "Nothing stored yet. Fix: aegis fetch --reports" }));
+  } else {
+    const kinds = [["FII", "down"], ["DII", "up"], ["Pro", "accent"], ["Client", "neutral"]];
+    const latest = prow.filter((r) => r.date === prow[prow.length - 1].date);
+    oi.append(h("p", { class: "small", text: `latest ${latest[0].date}: ` + latest.map((r) => `${r.client_type} ${num(r.net_index_futures, 0)}`).join(" · ") }));
+    const series = kinds.map(([k, cls]) => ({ name: k, cls, data: prow.filter((r) => r.client_type === k).map((r) => ({ x: day(r.date), y: r.net_index_futures })) }));
+    if (series[0].data.length > 1) lineChart(oi, { series, height: 160, xTicks: 4, xFormat: (v) => dFmt.format(new Date(v)), yFormat: (v) => num(v, 0), label: "Net index futures per participant" });
+  }
+  cards.push(oi);
+  return cards;
+}
+
 loadHistory().then((doc) => {
   clear(root);
   if (doc.problem) {
@@ -40,6 +75,7 @@ loadHistory().then((doc) => {
       h("p", { text: doc.problem.cause }), h("p", {}, "Fix: ", h("code", { text: doc.problem.fix }))));
   }
   for (const m of doc.metrics) root.append(chart(m));
+  if (doc.flows) root.append(...flows(doc.flows));
 }, (e) => {
   clear(root);
   root.append(h("div", { class: "unavailable-note unavailable" }, h("p", { class: "u-title", text: "Cannot load the history" }), h("p", { text: e.cause }), h("p", {}, "Fix: ", h("code", { text: e.fix || "aegis run" }))));

@@ -1,0 +1,466 @@
+//! Browser tests of the toolkit views (Chain and Strategy tabs) in Debian's Chromium, through
+//! chromedriver. The server runs in-process with the fixture payload, the fixture toolkit
+//! document (generated from the saved NSE chain of 2025-07-16 by
+//! `cargo run -p aegis-toolkit --example fixture`) and a store holding that chain, so that
+//! `/api/strategy` prices edited legs from real quotes.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use aegis_dashboard::{ServeConfig, Server};
+use fantoccini::{Client, ClientBuilder};
+use serde_json::{Value, json};
+
+const PAYLOAD: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/payload.json");
+const TOOLKIT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/toolkit.json");
+const CHAIN: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../../shared/data/option_chain/nifty_2025-07-16_eod.json"
+);
+const INSTALL: &str =
+    "run `apt-get install -y chromium chromium-driver` (Debian's Chromium and its WebDriver)";
+
+/// One Chromium at a time.
+static ONE_BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+fn on_path(name: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|d| d.join(name))
+            .find(|p| p.is_file())
+    })
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// chromedriver, killed on drop.
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+struct Browser {
+    client: Client,
+    _driver: Driver,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    async fn start() -> Browser {
+        let chromium = on_path("chromium")
+            .or_else(|| on_path("chromium-browser"))
+            .unwrap_or_else(|| panic!("Chromium is not installed: {INSTALL}"));
+        let driver_bin = on_path("chromedriver")
+            .unwrap_or_else(|| panic!("chromedriver is not installed: {INSTALL}"));
+        let port = free_port();
+        let child = Command::new(&driver_bin)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start chromedriver: {e}; {INSTALL}"));
+        let driver = Driver(child);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "chromedriver did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let profile = tempfile::tempdir().unwrap();
+        let args = vec![
+            "--headless".to_string(),
+            "--no-sandbox".into(),
+            "--disable-gpu".into(),
+            "--disable-dev-shm-usage".into(),
+            "--no-first-run".into(),
+            format!("--user-data-dir={}", profile.path().display()),
+            "--window-size=1400,1000".into(),
+        ];
+        let caps = json!({ "browserName": "chrome", "goog:chromeOptions": { "binary": chromium, "args": args } });
+        let Value::Object(caps) = caps else {
+            unreachable!()
+        };
+        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .unwrap_or_else(|e| panic!("cannot start a Chromium session: {e}; {INSTALL}"));
+        Browser {
+            client,
+            _driver: driver,
+            _profile: profile,
+        }
+    }
+
+    async fn js(&self, script: &str) -> Value {
+        self.client
+            .execute(script, vec![])
+            .await
+            .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
+    }
+
+    async fn wait(&self, condition: &str) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if self.js(&format!("return Boolean({condition});")).await == Value::Bool(true) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for: {condition}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Opens `url` and dismisses the disclaimer.
+    async fn open(&self, url: &str) {
+        self.client.goto(url).await.unwrap();
+        self.wait("document.getElementById('disclaimer-accept')")
+            .await;
+        self.js("document.getElementById('disclaimer-accept').click(); return null;")
+            .await;
+        self.wait("!document.getElementById('disclaimer')").await;
+    }
+
+    async fn close(self) {
+        self.client.clone().close().await.unwrap();
+    }
+}
+
+struct Site {
+    dir: tempfile::TempDir,
+    addr: SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Site {
+    async fn start() -> Site {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        let models = dir.path().join("models");
+        std::fs::create_dir_all(&out).unwrap();
+        std::fs::create_dir_all(&models).unwrap();
+        std::fs::copy(PAYLOAD, out.join(aegis_payload::PAYLOAD_FILE)).unwrap();
+        std::fs::copy(TOOLKIT, out.join(aegis_toolkit::TOOLKIT_FILE)).unwrap();
+        let store_path = dir.path().join("aegis.db");
+        let mut store = aegis_store::Store::open(&store_path).unwrap();
+        store
+            .insert_chain(&aegis_sources::nse::import_chain_path(CHAIN).unwrap())
+            .unwrap();
+        drop(store);
+        let mut config = ServeConfig::new(out, store_path, models);
+        config.bind = "127.0.0.1:0".parse().unwrap();
+        let server = Server::bind(config).await.unwrap();
+        let addr = server.local_addr();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(server.run(async {
+            let _ = rx.await;
+        }));
+        Site {
+            dir,
+            addr,
+            stop: Some(tx),
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://{}/{path}", self.addr)
+    }
+}
+
+impl Drop for Site {
+    fn drop(&mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+fn fixture() -> Value {
+    serde_json::from_str(&std::fs::read_to_string(TOOLKIT).unwrap()).unwrap()
+}
+
+#[test]
+fn the_fixture_is_a_toolkit_document() {
+    let doc: aegis_toolkit::Toolkit =
+        serde_json::from_str(&std::fs::read_to_string(TOOLKIT).unwrap()).unwrap();
+    assert_eq!(doc.schema_version, aegis_toolkit::TOOLKIT_SCHEMA_VERSION);
+    assert!(doc.explorer[0].table.value.is_some());
+    // The published schema accepts it.
+    let validator =
+        jsonschema::validator_for(&aegis_toolkit::schema()).expect("the schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(&fixture())
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+}
+
+#[tokio::test]
+async fn chain_explorer_marks_the_atm_strike_and_vol_history_renders() {
+    let _one = ONE_BROWSER.lock().await;
+    let site = Site::start().await;
+    let b = Browser::start().await;
+    b.open(&site.url("#chain")).await;
+    b.wait("document.querySelector('#explorer-table tr.atm')")
+        .await;
+    let fx = fixture();
+    let table = &fx["explorer"][0]["table"];
+    let atm = b
+        .js("return Number(document.querySelector('#explorer-table tr.atm').dataset.strike);")
+        .await;
+    assert_eq!(atm.as_f64(), table["atm_strike"].as_f64());
+    let rows = b
+        .js("return document.querySelectorAll('#explorer-table tbody tr').length;")
+        .await;
+    assert_eq!(
+        rows.as_u64(),
+        Some(table["rows"].as_array().unwrap().len() as u64)
+    );
+    assert_eq!(
+        b.js("return document.querySelectorAll('#explorer-table tr.atm').length;")
+            .await,
+        json!(1)
+    );
+    // The max-pain row is marked when it is in the window.
+    let mp = table["max_pain"].as_f64().unwrap();
+    let mp_row = b
+        .js(&format!("const r = document.querySelector('#explorer-table tr[data-strike=\"{mp}\"]'); return r ? r.dataset.marks : null;"))
+        .await;
+    assert!(mp_row.as_str().unwrap().contains("MP"), "{mp_row}");
+    // OI bars, the smile, GEX with its convention, the volatility history chart and ranks.
+    b.wait("document.querySelector('[data-tile=chain-oi] svg') && document.querySelector('[data-tile=chain-smile] svg')").await;
+    let gex = b
+        .js("return document.querySelector('[data-tile=chain-gex]').textContent;")
+        .await;
+    assert!(gex.as_str().unwrap().contains("calls +, puts −"), "{gex}");
+    assert!(gex.as_str().unwrap().contains("₹ per 1% move"));
+    b.wait("document.querySelector('[data-tile=vol-history] svg')")
+        .await;
+    let vh = b
+        .js("return document.querySelector('[data-tile=vol-history]').textContent;")
+        .await;
+    let vh = vh.as_str().unwrap();
+    let n = fx["vol_history"]["vix_rank"]["n"].as_u64().unwrap();
+    assert!(vh.contains(&format!("n = {n}")), "{vh}");
+    // One stored chain day: the ATM IV rank says why it is unavailable.
+    assert!(vh.contains("only 1 observation"), "{vh}");
+    // The intraday tile says plainly that one snapshot is not a series.
+    let intraday = b
+        .js("return document.querySelector('[data-tile=chain-intraday]').textContent;")
+        .await;
+    assert!(
+        intraday
+            .as_str()
+            .unwrap()
+            .contains("a series needs at least 2"),
+        "{intraday}"
+    );
+    b.close().await;
+}
+
+#[tokio::test]
+async fn a_preset_strategy_edited_is_recomputed_on_the_server() {
+    let _one = ONE_BROWSER.lock().await;
+    let site = Site::start().await;
+    let b = Browser::start().await;
+    b.open(&site.url("#strategy?preset=long-straddle&vol=atm-iv"))
+        .await;
+    b.wait("document.getElementById('strategy-result') && document.getElementById('strategy-result').dataset.state === 'ok'").await;
+    let levels = "return [...document.querySelectorAll('#strategy-breakevens .breakeven')].map((e) => Number(e.dataset.level));";
+    let before = b.js(levels).await;
+    let fx = fixture();
+    let preset = fx["strategies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["preset"] == "long_straddle")
+        .unwrap();
+    let want: Vec<f64> = preset["analysis"]["breakevens"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["level"].as_f64().unwrap())
+        .collect();
+    let got: Vec<f64> = before
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    assert_eq!(got.len(), 2);
+    for (g, w) in got.iter().zip(&want) {
+        assert!((g - w).abs() < 1e-9, "{got:?} vs {want:?}");
+    }
+    // Edit: move the call leg (leg 0) up by 100 points.
+    let strike = b
+        .js("return Number(document.getElementById('leg-0-strike').value);")
+        .await;
+    let new_strike = strike.as_f64().unwrap() + 100.0;
+    b.js(&format!(
+        "const e = document.getElementById('leg-0-strike'); e.value = '{new_strike}'; e.dispatchEvent(new Event('change')); return null;"
+    ))
+    .await;
+    b.wait(&format!("location.hash.includes('buy:call:{new_strike}')"))
+        .await;
+    b.wait("document.getElementById('strategy-result').dataset.state === 'ok'")
+        .await;
+    b.wait(&format!(
+        "(() => {{ const l = [...document.querySelectorAll('#strategy-breakevens .breakeven')].map((e) => Number(e.dataset.level)); return l.length === 2 && l[1] !== {}; }})()",
+        got[1]
+    ))
+    .await;
+    let after: Vec<f64> = b
+        .js(levels)
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    // The page shows what the server computes for the edited legs (the URL holds them).
+    let server = b
+        .js("return fetch('api/strategy?' + location.hash.split('?')[1]).then((r) => r.json());")
+        .await;
+    let legs = server["legs"].as_array().unwrap();
+    let debit: f64 = legs.iter().map(|l| l["premium"].as_f64().unwrap()).sum();
+    let call = legs.iter().find(|l| l["kind"] == "call").unwrap()["strike"]
+        .as_f64()
+        .unwrap();
+    let put = legs.iter().find(|l| l["kind"] == "put").unwrap()["strike"]
+        .as_f64()
+        .unwrap();
+    assert_eq!(call, new_strike);
+    // A long strangle/straddle breaks even at put − debit and call + debit.
+    assert!((after[0] - (put - debit)).abs() < 1e-6, "{after:?}");
+    assert!((after[1] - (call + debit)).abs() < 1e-6, "{after:?}");
+    assert!(after[1] > got[1]);
+    // Bad legs get the server's reason, not a number.
+    let bad = b
+        .js("return fetch('api/strategy?legs=buy:call:12345:2025-07-17:1').then((r) => r.json().then((j) => [r.status, j.cause]));")
+        .await;
+    assert_eq!(bad[0], json!(400));
+    assert!(bad[1].as_str().unwrap().contains("12345"), "{bad}");
+    b.close().await;
+}
+
+/// A plain static file server (GET only, content type by extension), as a static host would be.
+fn plain_static_server(root: PathBuf) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let root = root.clone();
+            std::thread::spawn(move || {
+                let _ = serve_file(stream, &root);
+            });
+        }
+    });
+    port
+}
+
+fn serve_file(mut stream: TcpStream, root: &Path) -> std::io::Result<()> {
+    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut line = String::new();
+    reader.read_line(&mut line)?;
+    loop {
+        let mut header = String::new();
+        if reader.read_line(&mut header)? == 0 || header == "\r\n" {
+            break;
+        }
+    }
+    let target = line.split_whitespace().nth(1).unwrap_or("/");
+    let path = target.split(['?', '#']).next().unwrap_or("/");
+    let rel = if path.ends_with('/') {
+        format!("{path}index.html")
+    } else {
+        path.to_string()
+    };
+    let file = root.join(rel.trim_start_matches('/'));
+    let (status, ctype, body) = match (rel.contains(".."), std::fs::read(&file)) {
+        (false, Ok(body)) => {
+            let ctype = match file.extension().and_then(|e| e.to_str()) {
+                Some("html") => "text/html",
+                Some("css") => "text/css",
+                Some("js") => "text/javascript",
+                Some("json") => "application/json",
+                Some("svg") => "image/svg+xml",
+                _ => "application/octet-stream",
+            };
+            ("200 OK", ctype, body)
+        }
+        _ => ("404 Not Found", "text/plain", b"not found".to_vec()),
+    };
+    write!(
+        stream,
+        "HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    )?;
+    stream.write_all(&body)
+}
+
+#[tokio::test]
+async fn an_exported_site_shows_the_precomputed_presets_and_needs_the_server_to_edit() {
+    let _one = ONE_BROWSER.lock().await;
+    let site = Site::start().await; // for its fixture files only
+    let export_dir = tempfile::tempdir().unwrap();
+    let report = aegis_dashboard::export(
+        export_dir.path(),
+        &site.dir.path().join("out"),
+        &site.dir.path().join("aegis.db"),
+        &site.dir.path().join("models"),
+    )
+    .unwrap();
+    assert!(
+        export_dir.path().join("data/toolkit.json").is_file(),
+        "{report:?}"
+    );
+    let port = plain_static_server(export_dir.path().to_path_buf());
+    let b = Browser::start().await;
+    b.open(&format!(
+        "http://127.0.0.1:{port}/#strategy?preset=bull-call-spread"
+    ))
+    .await;
+    b.wait("document.getElementById('strategy-result') && document.getElementById('strategy-result').dataset.state === 'static'").await;
+    let mode = b
+        .js("return document.getElementById('strategy-mode').textContent;")
+        .await;
+    assert!(mode.as_str().unwrap().contains("aegis serve"), "{mode}");
+    assert_eq!(
+        b.js("return document.getElementById('leg-0-strike').disabled;")
+            .await,
+        json!(true)
+    );
+    // The precomputed bull call spread of the fixture is shown.
+    let fx = fixture();
+    let preset = fx["strategies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["preset"] == "bull_call_spread")
+        .unwrap();
+    let want = preset["analysis"]["breakevens"][0]["level"]
+        .as_f64()
+        .unwrap();
+    let got = b
+        .js("return Number(document.querySelector('#strategy-breakevens .breakeven').dataset.level);")
+        .await;
+    assert!(
+        (got.as_f64().unwrap() - want).abs() < 1e-9,
+        "{got} vs {want}"
+    );
+    b.close().await;
+}

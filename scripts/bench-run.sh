@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Whole-command timings on the shared real data: import, train, and `aegis run` (median of RUNS
+# runs, with peak memory), using the release build. Usage: scripts/bench-run.sh [RUNS]
+# Prints one line per command: median wall seconds, min–max, peak RSS (MB).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUNS=${1:-9}
+DATA=${AEGIS_DATA:-../shared/data}
+cargo build --release -q -p aegis
+BIN=${CARGO_TARGET_DIR:-target}/release/aegis
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+
+# Runs "$@" RUNS times; prints the median and range of wall time and the largest peak RSS.
+measure() {
+  local name=$1 n=$2
+  shift 2
+  local times=() rss=0
+  for ((i = 0; i < n; i++)); do
+    /usr/bin/time -f "%e %M" -o "$WORK/t" "$@" >/dev/null 2>&1 || true
+    read -r t m <"$WORK/t"
+    times+=("$t")
+    ((m > rss)) && rss=$m
+  done
+  printf '%s\n' "${times[@]}" | sort -n | awk -v name="$name" -v rss="$rss" '
+    { v[NR] = $1 } END {
+      med = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+      printf "%-28s median %.3f s (min %.3f, max %.3f, n=%d), peak RSS %.1f MB\n", name, med, v[1], v[NR], NR, rss / 1024
+    }'
+}
+
+S="$WORK/s.db"
+import() {
+  rm -f "$S" "$S"-wal "$S"-shm
+  "$BIN" --store "$S" import "$DATA"/nifty50_daily_yahoo.csv "$DATA"/indiavix_daily_yahoo.csv \
+    "$DATA"/nifty50_5m_yahoo.csv "$DATA"/indiavix_5m_yahoo.csv "$DATA"/option_chain/nifty_2025-07-16_eod.json
+}
+export -f import
+export BIN S DATA
+measure "import (5 files)" 3 bash -c import
+measure "train (19 models)" 1 "$BIN" --store "$S" train --models "$WORK/models"
+measure "run --as-of last session" "$RUNS" "$BIN" --store "$S" run --models "$WORK/models" \
+  --out "$WORK/out" --as-of 2025-11-28T13:55:00+05:30
