@@ -5,6 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 SECONDS_PER_TARGET=${FUZZ_SECONDS:-20}
+# A short smoke run needs coverage, not speed: optimise less so that the cold build (every
+# dependency instrumented) stays short in CI. Long runs: FUZZ_OPT_LEVEL=3.
+export CARGO_PROFILE_RELEASE_OPT_LEVEL=${FUZZ_OPT_LEVEL:-1}
+export CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16
 TARGETS=(csv_import yahoo_chart nse_chain config_toml model_file payload_read)
 started=$(date +%s)
 

@@ -79,10 +79,14 @@ curl -fsS "http://127.0.0.1:$PORT/api/payload" -o /dev/null
 curl -fsS "http://127.0.0.1:$PORT/" -o /dev/null
 RSS_BEFORE=$(rss)
 echo "server pid $SERVER_PID, payload $(stat -c %s "$WORK/out/aegismatrix.json") bytes, RSS before: $RSS_BEFORE"
-for path in /api/payload /; do
-  echo "=== wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency http://127.0.0.1:$PORT$path"
-  wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "http://127.0.0.1:$PORT$path"
-  echo "RSS after $path: $(rss)"
+# /api/payload as browsers ask for it (gzip, precompressed once per payload version) and as
+# plain bytes; then the dashboard page.
+for run in "/api/payload gzip" "/api/payload identity" "/ gzip"; do
+  set -- $run
+  path=$1 enc=$2
+  echo "=== wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency -H 'Accept-Encoding: $enc' http://127.0.0.1:$PORT$path"
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -H "Accept-Encoding: $enc" "http://127.0.0.1:$PORT$path"
+  echo "RSS after $path ($enc): $(rss)"
 done
 echo "=== scheduler during the run"
 curl -sS "http://127.0.0.1:$PORT/metrics" | grep -E '^aegis_(jobs_total|scheduler_(skipped|job_running|consecutive)|http_requests_total)' || true

@@ -294,11 +294,17 @@ fn a_failed_run_exits_4_and_leaves_the_last_good_payload_untouched() {
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    // The payload, its schema and the toolkit document written beside them (aegis-toolkit).
+    // Only the documents a run writes: the payload, its schema, the toolkit document and the
+    // alerts' list and state (temporary files are named `.NAME.tmp-PID`).
+    let known = [
+        "aegismatrix.json",
+        "aegismatrix.schema.json",
+        "toolkit.json",
+        "alerts.json",
+        "alerts_state.json",
+    ];
     assert!(
-        names
-            .iter()
-            .all(|n| n.starts_with("aegismatrix.") || n == "toolkit.json"),
+        names.iter().all(|n| known.contains(&n.as_str())),
         "{names:?}"
     );
 }

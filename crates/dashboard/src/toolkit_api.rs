@@ -50,8 +50,10 @@ fn problem(status: StatusCode, error: &'static str, cause: String, fix: &str) ->
         .into_response()
 }
 
-fn toolkit_file(ctx: &Context) -> Response {
-    let path = ctx.out_dir.join(TOOLKIT_FILE);
+/// A JSON document written by `aegis run` beside the payload, served as written; a missing one
+/// is 503 with the cause and the fix.
+fn side_document(ctx: &Context, file: &str, error: &'static str, fix: &str) -> Response {
+    let path = ctx.out_dir.join(file);
     match std::fs::read(&path) {
         Ok(bytes) => (
             StatusCode::OK,
@@ -64,33 +66,30 @@ fn toolkit_file(ctx: &Context) -> Response {
             .into_response(),
         Err(e) => problem(
             StatusCode::SERVICE_UNAVAILABLE,
-            "no_toolkit",
-            format!("no toolkit document at {}: {e}", path.display()),
-            "run `aegis run` (it writes toolkit.json beside the payload)",
+            error,
+            format!("no {file} at {}: {e}", path.display()),
+            fix,
         ),
     }
 }
 
+fn toolkit_file(ctx: &Context) -> Response {
+    side_document(
+        ctx,
+        TOOLKIT_FILE,
+        "no_toolkit",
+        "run `aegis run` (it writes toolkit.json beside the payload)",
+    )
+}
+
 /// The alerts document (`alerts.json`, written by each run beside the payload).
 fn alerts_file(ctx: &Context) -> Response {
-    let path = ctx.out_dir.join(ALERTS_FILE);
-    match std::fs::read(&path) {
-        Ok(bytes) => (
-            StatusCode::OK,
-            [
-                (header::CONTENT_TYPE, "application/json"),
-                (header::CACHE_CONTROL, "no-cache"),
-            ],
-            bytes,
-        )
-            .into_response(),
-        Err(e) => problem(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "no_alerts",
-            format!("no alerts document at {}: {e}", path.display()),
-            "run `aegis run` (it evaluates the alert rules and writes alerts.json)",
-        ),
-    }
+    side_document(
+        ctx,
+        ALERTS_FILE,
+        "no_alerts",
+        "run `aegis run` (it evaluates the alert rules and writes alerts.json)",
+    )
 }
 
 fn strategy(ctx: &Context, query: &HashMap<String, String>) -> Response {
