@@ -4,9 +4,11 @@
 //! `cargo run -p aegis-toolkit --example fixture`) and a store holding that chain, so that
 //! `/api/strategy` prices edited legs from real quotes.
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
+mod common;
+use common::{free_port, on_path, plain_static_server};
+
+use std::net::{SocketAddr, TcpStream};
+
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -25,22 +27,6 @@ const INSTALL: &str =
 
 /// One Chromium at a time.
 static ONE_BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
-fn on_path(name: &str) -> Option<PathBuf> {
-    std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|d| d.join(name))
-            .find(|p| p.is_file())
-    })
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// chromedriver, killed on drop.
 struct Driver(Child);
@@ -355,61 +341,6 @@ async fn a_preset_strategy_edited_is_recomputed_on_the_server() {
     assert_eq!(bad[0], json!(400));
     assert!(bad[1].as_str().unwrap().contains("12345"), "{bad}");
     b.close().await;
-}
-
-/// A plain static file server (GET only, content type by extension), as a static host would be.
-fn plain_static_server(root: PathBuf) -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let root = root.clone();
-            std::thread::spawn(move || {
-                let _ = serve_file(stream, &root);
-            });
-        }
-    });
-    port
-}
-
-fn serve_file(mut stream: TcpStream, root: &Path) -> std::io::Result<()> {
-    let mut reader = BufReader::new(stream.try_clone()?);
-    let mut line = String::new();
-    reader.read_line(&mut line)?;
-    loop {
-        let mut header = String::new();
-        if reader.read_line(&mut header)? == 0 || header == "\r\n" {
-            break;
-        }
-    }
-    let target = line.split_whitespace().nth(1).unwrap_or("/");
-    let path = target.split(['?', '#']).next().unwrap_or("/");
-    let rel = if path.ends_with('/') {
-        format!("{path}index.html")
-    } else {
-        path.to_string()
-    };
-    let file = root.join(rel.trim_start_matches('/'));
-    let (status, ctype, body) = match (rel.contains(".."), std::fs::read(&file)) {
-        (false, Ok(body)) => {
-            let ctype = match file.extension().and_then(|e| e.to_str()) {
-                Some("html") => "text/html",
-                Some("css") => "text/css",
-                Some("js") => "text/javascript",
-                Some("json") => "application/json",
-                Some("svg") => "image/svg+xml",
-                _ => "application/octet-stream",
-            };
-            ("200 OK", ctype, body)
-        }
-        _ => ("404 Not Found", "text/plain", b"not found".to_vec()),
-    };
-    write!(
-        stream,
-        "HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    )?;
-    stream.write_all(&body)
 }
 
 #[tokio::test]
