@@ -145,9 +145,10 @@ pub fn run_cycle(opts: &RunOptions, cal: &NseCalendar) -> Result<RunOutcome> {
     let degraded = aegis_payload::has_unavailable(&payload);
     let exit_code = if degraded { exit::DEGRADED } else { exit::OK };
     let health = &payload.meta.health;
+    let points = aegis_payload::metric_points(&payload);
     let message = format!(
         "{} metrics; {} unavailable, {} stale; data as of {}",
-        aegis_payload::metric_points(&payload).len(),
+        points.len(),
         health.unavailable.len(),
         health.stale.len(),
         payload.meta.data_as_of.format("%Y-%m-%d %H:%M IST")
@@ -173,7 +174,7 @@ pub fn run_cycle(opts: &RunOptions, cal: &NseCalendar) -> Result<RunOutcome> {
             opts.now,
             payload.meta.data_as_of.with_timezone(&Utc),
             &json,
-            &aegis_payload::metric_points(&payload),
+            &points,
         )
         .context("storing the payload and its metric history")?;
     let written = match aegis_payload::write_atomic(&opts.out_dir, &payload) {

@@ -531,7 +531,8 @@ fn scalar<T: serde::Serialize + ?Sized>(v: &T, out: &mut Vec<u8>) {
     serde_json::to_writer(&mut *out, v).expect("writing JSON into memory cannot fail");
 }
 
-fn checksum(value: &Value) -> String {
+/// SHA-256 of the canonical JSON of `value` (the checksum of a model-file part).
+pub(crate) fn checksum(value: &Value) -> String {
     let mut out = Vec::new();
     write_canonical(value, &mut out);
     sha256::digest_hex(&out)
@@ -617,7 +618,8 @@ fn consistency(card: &ModelCard, body: &ModelBody) -> Result<(), String> {
 
 static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
-fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+/// Temporary file in the same directory, fsync, rename, fsync of the directory.
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let name = path.file_name().ok_or_else(|| {
         std::io::Error::new(std::io::ErrorKind::InvalidInput, "path has no file name")
     })?;

@@ -6,9 +6,7 @@
 //! [`ModelFileError`] naming the file, what is wrong and the fix.
 
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::Utc;
 use safetensors::tensor::{Dtype, SafeTensorError, SafeTensors, TensorView};
@@ -22,7 +20,7 @@ use super::fit::{
 };
 use super::network::PARAMETER_NAMES;
 use crate::modelfile::{
-    CodeVersion, Expected, ModelCard, ModelFileError, ModelKind, canonical_json,
+    CodeVersion, Expected, ModelCard, ModelFileError, ModelKind, checksum, write_atomic,
 };
 use crate::nn_interface::{DIRECTION_CLASSES, NnTrained};
 use crate::{Classifier, MlError, Probabilities, sha256};
@@ -115,42 +113,6 @@ fn consistency(card: &ModelCard, model: &BiLstmClassifier) -> Result<(), String>
         return Err("training window starts after it ends".into());
     }
     Ok(())
-}
-
-fn checksum(value: &Value) -> String {
-    sha256::digest_hex(canonical_json(value).as_bytes())
-}
-
-static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
-
-/// Temporary file in the same directory, fsync, rename, fsync of the directory.
-fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let name = path.file_name().ok_or_else(|| {
-        std::io::Error::new(std::io::ErrorKind::InvalidInput, "path has no file name")
-    })?;
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let tmp = dir.join(format!(
-        ".{}.tmp-{}-{}",
-        name.to_string_lossy(),
-        std::process::id(),
-        TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
-    let result = (|| {
-        let mut f = fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        drop(f);
-        fs::rename(&tmp, path)?;
-        fs::File::open(&dir)?.sync_all()
-    })();
-    if result.is_err() {
-        // Best effort: do not leave the temporary file behind; the original error is reported.
-        let _ = fs::remove_file(&tmp);
-    }
-    result
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, ModelFileError> {
