@@ -115,6 +115,9 @@ pub fn evaluate(rule: &Rule, payload: &Value) -> Finding {
 /// One firing of a rule.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Event {
+    /// The index whose payload fired it (`NIFTY50`, `NIFTYBANK`, …).
+    #[serde(default)]
+    pub index: String,
     /// When it fired (the run's time, IST).
     pub at: DateTime<FixedOffset>,
     /// The payload's data time.
@@ -161,13 +164,15 @@ pub fn step(
         .as_str()
         .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
         .unwrap_or(now);
+    let index = payload["market"]["symbol"].as_str().unwrap_or_default();
+    let applies = |r: &Rule| r.index.as_deref().is_none_or(|i| i == index);
     let mut fired = Vec::new();
     let mut status = Vec::new();
-    // Rules removed from the configuration forget their state.
+    // Rules removed from the configuration (or not for this index) forget their state.
     state
         .rules
-        .retain(|name, _| cfg.rules.iter().any(|r| &r.name == name));
-    for rule in &cfg.rules {
+        .retain(|name, _| cfg.rules.iter().any(|r| &r.name == name && applies(r)));
+    for rule in cfg.rules.iter().filter(|r| applies(r)) {
         let st = state.rules.entry(rule.name.clone()).or_default();
         let finding = evaluate(rule, payload);
         let (word, value, against, why) = match &finding {
@@ -176,6 +181,7 @@ pub fn step(
                     st.active = true;
                     st.since = Some(now);
                     fired.push(Event {
+                        index: index.to_string(),
                         at: now,
                         data_as_of,
                         rule: rule.name.clone(),
@@ -400,6 +406,37 @@ mod tests {
         let names: Vec<&str> = fired.iter().map(|e| e.rule.as_str()).collect();
         assert_eq!(names, ["seller flag HOSTILE", "spot above the safe range"]);
         assert_eq!(fired[1].against, Value::from(upper));
+    }
+
+    #[test]
+    fn a_rule_for_one_index_ignores_the_others_and_events_name_their_index() {
+        let mut rule = vix_rule();
+        rule.index = Some("NIFTYBANK".into());
+        let every = Rule {
+            name: "any index".into(),
+            ..vix_rule()
+        };
+        let cfg = AlertsConfig {
+            rules: vec![rule, every],
+            ..AlertsConfig::default()
+        };
+        let mut p = payload();
+        p["market"]["vix"]["change_pct"] = Value::from(12.0);
+        let mut bank = p.clone();
+        bank["market"]["symbol"] = Value::from("NIFTYBANK");
+        p["market"]["symbol"] = Value::from("NIFTY50");
+        let (mut nifty_state, mut bank_state) = (AlertState::default(), AlertState::default());
+        let (fired, status) = step(&cfg, &mut nifty_state, &p, t(9));
+        assert_eq!(fired.len(), 1, "only the rule for every index");
+        assert_eq!(fired[0].rule, "any index");
+        assert_eq!(fired[0].index, "NIFTY50");
+        assert_eq!(status.len(), 1);
+        let (fired, _) = step(&cfg, &mut bank_state, &bank, t(9));
+        assert_eq!(fired.len(), 2);
+        assert!(fired.iter().all(|e| e.index == "NIFTYBANK"));
+        let mut bad = cfg;
+        bad.rules[0].index = Some("SENSEX".into());
+        assert!(format!("{:#}", validate_alerts(&bad).unwrap_err()).contains("SENSEX"));
     }
 
     /// A webhook receiver on loopback: answers `status` and sends each request body back.

@@ -31,6 +31,29 @@ pub struct Config {
     pub health: HealthConfig,
     /// Alert rules and their webhook (see `crate::alerts`).
     pub alerts: AlertsConfig,
+    /// The indices `aegis fetch`, `train`, `run` and the scheduler cover.
+    pub indices: IndicesConfig,
+}
+
+/// The `[indices]` section.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct IndicesConfig {
+    /// Index codes, in the order they run: NIFTY50 (always run; its documents are at the root
+    /// of the output directory), NIFTYBANK, FINNIFTY, MIDCAPSELECT. An index other than NIFTY50
+    /// without daily bars in the store is skipped with a message.
+    pub list: Vec<String>,
+}
+
+/// The codes [`IndicesConfig::list`] accepts.
+pub const INDEX_CODES: [&str; 4] = ["NIFTY50", "NIFTYBANK", "FINNIFTY", "MIDCAPSELECT"];
+
+impl Default for IndicesConfig {
+    fn default() -> Self {
+        IndicesConfig {
+            list: INDEX_CODES.iter().map(|c| c.to_string()).collect(),
+        }
+    }
 }
 
 /// File locations.
@@ -296,6 +319,20 @@ impl Config {
 
     /// Checks ranges that the types alone cannot.
     pub fn check(&self) -> Result<()> {
+        if self.indices.list.is_empty() {
+            bail!("indices.list is empty: list at least NIFTY50");
+        }
+        for (i, code) in self.indices.list.iter().enumerate() {
+            if !INDEX_CODES.contains(&code.as_str()) {
+                bail!(
+                    "indices.list entry `{code}` is not one of {}",
+                    INDEX_CODES.join(", ")
+                );
+            }
+            if self.indices.list[..i].contains(code) {
+                bail!("indices.list names {code} twice");
+            }
+        }
         let c = self.engine.confidence;
         if !(0.5..1.0).contains(&c) {
             bail!("engine.confidence must be in [0.5, 1), got {c}");
@@ -423,6 +460,7 @@ impl Default for AlertsConfig {
     fn default() -> Self {
         let rule = |name: &str, metric: &str| Rule {
             name: name.into(),
+            index: None,
             metric: metric.into(),
             above: None,
             below: None,
@@ -464,6 +502,9 @@ impl Default for AlertsConfig {
 pub struct Rule {
     /// Unique name, shown on the dashboard and sent in the webhook.
     pub name: String,
+    /// Only this index's payloads (an [`INDEX_CODES`] code); absent: every index's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub index: Option<String>,
     /// Path of the metric's value in the payload.
     pub metric: String,
     /// Active while the value is above this number.
@@ -523,6 +564,15 @@ pub fn validate_alerts(cfg: &AlertsConfig) -> Result<()> {
             anyhow::bail!(
                 "two alert rules are named `{}`: names must be unique",
                 r.name
+            );
+        }
+        if let Some(code) = &r.index
+            && !INDEX_CODES.contains(&code.as_str())
+        {
+            anyhow::bail!(
+                "alert rule `{}` has index `{code}`: use one of {}",
+                r.name,
+                INDEX_CODES.join(", ")
             );
         }
         if r.conditions() != 1 {

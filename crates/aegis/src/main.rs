@@ -88,9 +88,10 @@ enum Command {
         /// sessions the store lacks, and the latest FII/DII cash-market activity.
         #[arg(long)]
         reports: bool,
-        /// The index.
-        #[arg(long, default_value = "NIFTY50")]
-        symbol: Symbol,
+        /// Only this index (NIFTY50, NIFTYBANK, FINNIFTY, MIDCAPSELECT); default: every index
+        /// of `[indices] list`. India VIX is always fetched with the bars.
+        #[arg(long, alias = "symbol", value_name = "INDEX")]
+        index: Option<Symbol>,
     },
     /// Show what the store holds: per symbol and interval the first and last bar, the count,
     /// the origin, and gaps against the NSE calendar; and the stored option-chain snapshots.
@@ -195,6 +196,9 @@ enum Command {
         /// Worker threads.
         #[arg(long, default_value_t = 2)]
         threads: usize,
+        /// Only this index; default: every index of `[indices] list` that has daily bars.
+        #[arg(long, value_name = "INDEX")]
+        index: Option<Symbol>,
     },
     /// Walk-forward report of every model (or one), the volatility-forecast QLIKE comparison and
     /// the safe-range hit rate with its breach curve; writes backtest.json and SVG reliability
@@ -215,6 +219,9 @@ enum Command {
         /// Worker threads.
         #[arg(long, default_value_t = 2)]
         threads: usize,
+        /// The index.
+        #[arg(long, value_name = "INDEX", default_value = "NIFTY50")]
+        index: Symbol,
     },
     /// One cycle: read the store as of now (or --as-of), load the models, run the Direction,
     /// Option Sellers and Option Buyers engines, write the payload (aegismatrix.json) and its
@@ -241,6 +248,11 @@ enum Command {
         /// Output directory of the payload and its schema; overrides `paths.out`.
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
+        /// Only this index; default: every index of `[indices] list` (one without daily bars
+        /// in the store is skipped, except NIFTY50). NIFTY 50's documents are written to the
+        /// output directory, the others' to `indices/<CODE>/`, and `indices.json` lists them.
+        #[arg(long, value_name = "INDEX")]
+        index: Option<Symbol>,
     },
     /// The offline demo: simulate a market in ./aegis-demo/, train every model on it, run the
     /// engines once, and serve the dashboard (default http://127.0.0.1:8080, `serve.bind`) until
@@ -324,7 +336,7 @@ fn run(cli: Cli) -> Result<i32> {
             intraday,
             chain,
             reports,
-            symbol,
+            index,
         } => {
             if reports {
                 let mut store = commands::open_store(&cfg.paths.store)?;
@@ -344,7 +356,8 @@ fn run(cli: Cli) -> Result<i32> {
                 fetch::FetchWhat::default()
             };
             let mut store = commands::open_store(&cfg.paths.store)?;
-            let report = fetch::run(&mut store, &cfg, symbol, what, now)?;
+            let symbols = commands::indices(&cfg, index)?;
+            let report = fetch::run(&mut store, &cfg, &symbols, what, now)?;
             let report = fetch::into_result(report)?;
             print!("{report}");
         }
@@ -410,6 +423,7 @@ fn run(cli: Cli) -> Result<i32> {
                     years,
                     end: end.map(|e| e.with_timezone(&Utc)).unwrap_or(now),
                     progress,
+                    others: commands::indices(&cfg, None)?,
                 },
             )?;
             print!("{report}");
@@ -433,19 +447,21 @@ fn run(cli: Cli) -> Result<i32> {
             model,
             models,
             threads,
+            index,
         } => {
             let mut store = commands::open_store(&cfg.paths.store)?;
-            let summary = train::run(
-                &mut store,
-                &train::TrainArgs {
-                    models_dir: models.unwrap_or_else(|| cfg.paths.models.clone()),
-                    model,
-                    now,
-                    progress,
-                    threads,
-                },
-            )?;
-            print!("{}", train::into_result(summary)?);
+            let args = train::TrainArgs {
+                symbol: aegis_payload::indices::PRIMARY,
+                models_dir: models.unwrap_or_else(|| cfg.paths.models.clone()),
+                model,
+                now,
+                progress,
+                threads,
+            };
+            let symbols = commands::indices(&cfg, index)?;
+            for summary in train::run_indices(&mut store, &args, &symbols, index.is_none())? {
+                print!("{}", train::into_result(summary)?);
+            }
         }
         Command::Backtest {
             model,
@@ -453,11 +469,13 @@ fn run(cli: Cli) -> Result<i32> {
             json,
             models,
             threads,
+            index,
         } => {
             let store = commands::open_store(&cfg.paths.store)?;
             let summary = backtest::run(
                 &store,
                 &backtest::BacktestArgs {
+                    symbol: index,
                     model,
                     out_dir: out.unwrap_or_else(|| cfg.paths.out.join("backtest")),
                     json,
@@ -474,12 +492,14 @@ fn run(cli: Cli) -> Result<i32> {
             as_of,
             models,
             out,
+            index,
         } => {
             let args = run_cmd::RunArgs {
                 fetch,
                 as_of,
                 models,
                 out,
+                index,
             };
             return Ok(run_cmd::run(&cfg, &args, &cal, now));
         }
@@ -499,6 +519,7 @@ fn run(cli: Cli) -> Result<i32> {
                         stale_after_minutes: cfg.engine.stale_after_minutes,
                         seller_expiries: cfg.engine.seller_expiries,
                     },
+                    indices: commands::indices(&cfg, None)?,
                 },
                 &cal,
             )?;

@@ -1,4 +1,9 @@
-//! One cycle of the pipeline: store → features → models → engines → payload.
+//! One cycle of the pipeline for one index: store → features → models → engines → payload.
+//!
+//! Each index runs on its own data and models and writes its own documents: NIFTY 50 at the
+//! root of the output (and model) directory, the other indices in `indices/<CODE>/` (see
+//! [`aegis_payload::indices`]); every cycle records its outcome in the manifest
+//! `indices.json`. [`run_indices`] runs several indices one after the other.
 //!
 //! [`run_cycle`] reads the data as it stood at the as-of time (daily bars of the sessions closed
 //! by then, 5-minute bars complete by then, the newest option chain stamped at or before it),
@@ -17,6 +22,7 @@ use aegis_features::FeatureSet;
 use aegis_ml::predictor::ModelSet;
 use aegis_model::time::to_ist;
 use aegis_model::{DataOrigin, Interval, IntradaySeries, Symbol};
+use aegis_payload::indices::{IndexEntry, PayloadOnDisk, RunState, index_dir};
 use aegis_payload::{Payload, Written};
 use aegis_store::{RunRecord, RunStatus, Store, StoreError};
 use anyhow::{Context, Result};
@@ -31,11 +37,13 @@ pub const INTRADAY_LOOKBACK_DAYS: i64 = 45;
 /// What one cycle needs.
 #[derive(Debug, Clone)]
 pub struct RunOptions {
+    /// The index to compute.
+    pub symbol: Symbol,
     /// The store.
     pub store: PathBuf,
-    /// The model directory.
+    /// The model directory (the root: other indices' models are in `indices/<CODE>/`).
     pub models_dir: PathBuf,
-    /// Where the payload and its schema are written.
+    /// The output directory (the root: other indices' documents go to `indices/<CODE>/`).
     pub out_dir: PathBuf,
     /// Engine parameters.
     pub settings: EngineSettings,
@@ -50,6 +58,8 @@ pub struct RunOptions {
 /// What a successful cycle produced.
 #[derive(Debug, Clone)]
 pub struct RunOutcome {
+    /// One line: metrics, unavailable and stale counts, data time.
+    pub summary: String,
     /// The payload.
     pub payload: Payload,
     /// The files written.
@@ -65,32 +75,44 @@ pub struct RunOutcome {
     pub alerts: Result<crate::alerts::AlertsOutcome, String>,
 }
 
-/// Reads the data of a run from the store, as it stood at `as_of`.
-pub fn read_market(store: &Store, as_of: DateTime<Utc>) -> Result<MarketData> {
-    let daily = |symbol| {
+impl RunOptions {
+    /// Where this index's payload, schema, toolkit and alert documents are written.
+    pub fn index_out_dir(&self) -> PathBuf {
+        index_dir(&self.out_dir, self.symbol)
+    }
+
+    /// Where this index's model files are read from.
+    pub fn index_models_dir(&self) -> PathBuf {
+        index_dir(&self.models_dir, self.symbol)
+    }
+}
+
+/// Reads the data of an index's run from the store, as it stood at `as_of`.
+pub fn read_market(store: &Store, symbol: Symbol, as_of: DateTime<Utc>) -> Result<MarketData> {
+    let daily = |symbol: Symbol| {
         store.daily(symbol).with_context(|| {
-            format!("reading {symbol} daily bars (import or fetch them first: aegis import <csv> or aegis fetch --daily)")
+            format!("reading {symbol} daily bars (import or fetch them first: aegis import <csv> or aegis fetch --daily --index {symbol})")
         })
     };
-    let nifty = daily(Symbol::Nifty50)?;
+    let nifty = daily(symbol)?;
     let vix = daily(Symbol::IndiaVix)?;
     // The store keys bars by whole unix seconds.
     let whole = |t: DateTime<Utc>| DateTime::from_timestamp(t.timestamp(), 0).unwrap_or(t);
     let intraday = match store.intraday(
-        Symbol::Nifty50,
+        symbol,
         Interval::FiveMinute,
         whole(as_of - Duration::days(INTRADAY_LOOKBACK_DAYS)),
         whole(as_of),
     ) {
         Ok(s) => s,
         Err(StoreError::NoData { .. }) => {
-            IntradaySeries::empty(Symbol::Nifty50, Interval::FiveMinute, DataOrigin::CsvImport)
+            IntradaySeries::empty(symbol, Interval::FiveMinute, DataOrigin::CsvImport)
         }
-        Err(e) => return Err(e).context("reading NIFTY 50 5-minute bars"),
+        Err(e) => return Err(e).with_context(|| format!("reading {symbol} 5-minute bars")),
     };
     let chain = store
-        .latest_chain(Symbol::Nifty50, Some(to_ist(as_of)))
-        .context("reading the newest option chain")?;
+        .latest_chain(symbol, Some(to_ist(as_of)))
+        .with_context(|| format!("reading the newest {symbol} option chain"))?;
     Ok(MarketData {
         nifty,
         vix,
@@ -106,7 +128,7 @@ fn build(
     models: &ModelSet,
 ) -> Result<Payload> {
     let as_of = opts.as_of.unwrap_or(opts.now);
-    let data = read_market(store, as_of)?;
+    let data = read_market(store, opts.symbol, as_of)?;
     let inputs = EngineInputs::prepare(data, as_of, cal, models, opts.settings)?;
     let blocks = aegis_engines::run(&inputs);
     Ok(aegis_payload::assemble(blocks, &inputs, to_ist(opts.now)))
@@ -116,6 +138,7 @@ fn build(
 fn record_failure(store: Option<&mut Store>, opts: &RunOptions, message: &str) {
     let Some(store) = store else { return };
     let record = RunRecord {
+        symbol: opts.symbol,
         started_at: opts.now,
         finished_at: Some(Utc::now()),
         status: RunStatus::Failed,
@@ -128,12 +151,113 @@ fn record_failure(store: Option<&mut Store>, opts: &RunOptions, message: &str) {
     }
 }
 
-/// Runs one cycle (see the module documentation).
+/// Runs one cycle of `opts.symbol` (see the module documentation) and records its outcome in
+/// the manifest. A failure to write the manifest is logged: the payload is what matters.
 pub fn run_cycle(opts: &RunOptions, cal: &NseCalendar) -> Result<RunOutcome> {
+    let result = cycle(opts, cal);
+    let entry = manifest_entry(opts, &result);
+    if let Err(e) = aegis_payload::indices::record_run(&opts.out_dir, entry) {
+        tracing::warn!("the index manifest was not updated: {e}");
+    }
+    result
+}
+
+/// The manifest entry of a cycle's outcome; after a failure, the payload on disk (if any) is
+/// described as the last good one.
+fn manifest_entry(opts: &RunOptions, result: &Result<RunOutcome>) -> IndexEntry {
+    let on_disk = |p: &Payload| PayloadOnDisk {
+        generated_at: p.meta.generated_at,
+        data_as_of: p.meta.data_as_of,
+    };
+    let (state, message, payload) = match result {
+        Ok(o) => (
+            if o.exit_code == exit::OK {
+                RunState::Ok
+            } else {
+                RunState::Degraded
+            },
+            o.summary.clone(),
+            Some(on_disk(&o.payload)),
+        ),
+        Err(e) => (
+            RunState::Failed,
+            format!("{e:#}"),
+            aegis_payload::read(&payload_path(&opts.index_out_dir()))
+                .ok()
+                .map(|p| on_disk(&p)),
+        ),
+    };
+    IndexEntry {
+        symbol: opts.symbol,
+        name: opts.symbol.display_name().to_string(),
+        dir: aegis_payload::indices::relative_dir(opts.symbol),
+        last_run_at: to_ist(opts.now),
+        state,
+        message,
+        payload,
+    }
+}
+
+/// Whether the store has any daily bar of `symbol` (an index without data is skipped by
+/// [`run_indices`]).
+pub fn has_daily_data(store_path: &Path, symbol: Symbol) -> Result<bool> {
+    let store = Store::open(store_path)
+        .with_context(|| format!("opening the store {}", store_path.display()))?;
+    Ok(store
+        .last_daily_date(symbol)
+        .with_context(|| format!("reading the {symbol} daily bars"))?
+        .is_some())
+}
+
+/// What [`run_indices`] did for one index.
+#[derive(Debug)]
+pub enum IndexRun {
+    /// The cycle ran (successfully or not).
+    Ran(Result<Box<RunOutcome>>),
+    /// The store has no daily bar of the index: nothing was run or written.
+    Skipped(String),
+}
+
+/// Runs every index of `symbols` in turn with `base`'s settings. The primary index (NIFTY 50)
+/// always runs; another index with no daily bar in the store is skipped with the reason.
+pub fn run_indices(
+    base: &RunOptions,
+    symbols: &[Symbol],
+    cal: &NseCalendar,
+) -> Vec<(Symbol, IndexRun)> {
+    symbols
+        .iter()
+        .map(|&symbol| {
+            let opts = RunOptions {
+                symbol,
+                ..base.clone()
+            };
+            if symbol != aegis_payload::indices::PRIMARY {
+                match has_daily_data(&opts.store, symbol) {
+                    Ok(false) => {
+                        return (
+                            symbol,
+                            IndexRun::Skipped(format!(
+                                "no {} daily bars in the store; fetch them with `aegis fetch --index {}` (or remove it from [indices] list)",
+                                symbol.display_name(),
+                                symbol.code()
+                            )),
+                        );
+                    }
+                    Ok(true) => {}
+                    Err(e) => return (symbol, IndexRun::Ran(Err(e))),
+                }
+            }
+            (symbol, IndexRun::Ran(run_cycle(&opts, cal).map(Box::new)))
+        })
+        .collect()
+}
+
+fn cycle(opts: &RunOptions, cal: &NseCalendar) -> Result<RunOutcome> {
     let started = Instant::now();
     let mut store = Store::open(&opts.store)
         .with_context(|| format!("opening the store {}", opts.store.display()))?;
-    let models = ModelSet::load(&opts.models_dir, &FeatureSet::standard());
+    let models = ModelSet::load(&opts.index_models_dir(), &FeatureSet::standard());
     let payload = match build(&store, opts, cal, &models) {
         Ok(p) => p,
         Err(e) => {
@@ -154,6 +278,7 @@ pub fn run_cycle(opts: &RunOptions, cal: &NseCalendar) -> Result<RunOutcome> {
         payload.meta.data_as_of.format("%Y-%m-%d %H:%M IST")
     );
     let record = RunRecord {
+        symbol: opts.symbol,
         started_at: opts.now,
         finished_at: Some(Utc::now()),
         status: if degraded {
@@ -162,7 +287,7 @@ pub fn run_cycle(opts: &RunOptions, cal: &NseCalendar) -> Result<RunOutcome> {
             RunStatus::Ok
         },
         exit_code: Some(exit_code),
-        message: Some(message),
+        message: Some(message.clone()),
         payload_sha256: Some(aegis_ml::sha256::digest_hex(json.as_bytes())),
     };
     let run_id = store
@@ -177,7 +302,8 @@ pub fn run_cycle(opts: &RunOptions, cal: &NseCalendar) -> Result<RunOutcome> {
             &points,
         )
         .context("storing the payload and its metric history")?;
-    let written = match aegis_payload::write_atomic(&opts.out_dir, &payload) {
+    let out_dir = opts.index_out_dir();
+    let written = match aegis_payload::write_atomic(&out_dir, &payload) {
         Ok(w) => w,
         Err(e) => {
             record_failure(
@@ -195,16 +321,17 @@ pub fn run_cycle(opts: &RunOptions, cal: &NseCalendar) -> Result<RunOutcome> {
         opts.as_of.unwrap_or(opts.now),
         opts.now,
         cal,
-        &opts.out_dir,
+        &out_dir,
     );
     let alerts = serde_json::to_value(&payload)
         .context("serialising the payload for the alerts")
-        .and_then(|v| crate::alerts::after_run(&opts.alerts, &opts.out_dir, &v, to_ist(opts.now)))
+        .and_then(|v| crate::alerts::after_run(&opts.alerts, &out_dir, &v, to_ist(opts.now)))
         .map_err(|e| {
             tracing::warn!("alerts not evaluated: {e:#}");
             format!("{e:#}")
         });
     Ok(RunOutcome {
+        summary: message,
         payload,
         written,
         run_id,

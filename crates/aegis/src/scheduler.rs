@@ -31,6 +31,7 @@ use aegis_ml::predictor::ModelSet;
 use aegis_ml::training::{TrainInputs, TrainOptions, train_all_with_progress};
 use aegis_model::Symbol;
 use aegis_model::time::ist_date;
+use aegis_payload::indices::{PRIMARY, index_dir};
 use aegis_store::ModelMeta;
 use anyhow::{Context, Result, bail};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
@@ -322,11 +323,12 @@ impl Jobs for PipelineJobs {
     fn cycle(&self, _kind: JobKind, now: DateTime<Utc>) -> CycleReport {
         let mut fetched = Vec::new();
         if self.cfg.schedule.fetch {
-            let report = commands::open_store(&self.cfg.paths.store).and_then(|mut store| {
+            let report = commands::indices(&self.cfg, None).and_then(|symbols| {
+                let mut store = commands::open_store(&self.cfg.paths.store)?;
                 fetch::run(
                     &mut store,
                     &self.cfg,
-                    Symbol::Nifty50,
+                    &symbols,
                     fetch::FetchWhat::default(),
                     now,
                 )
@@ -369,39 +371,73 @@ impl Jobs for PipelineJobs {
             }
         }
         let opts = run_cmd::options(&self.cfg, &run_cmd::RunArgs::default(), now);
-        let run = match pipeline::run_cycle(&opts, &self.cal) {
-            Ok(o) => {
-                let degraded = o.exit_code == exit::DEGRADED;
-                let unavailable: Vec<&str> = o
-                    .payload
-                    .meta
-                    .health
-                    .unavailable
-                    .iter()
-                    .map(|i| i.metric.as_str())
-                    .collect();
-                let mut msg = format!(
-                    "run {} wrote {} ({:.2} s)",
-                    o.run_id,
-                    o.written.payload.display(),
-                    o.seconds
-                );
-                if degraded {
-                    msg.push_str(&format!("; unavailable: {}", unavailable.join(", ")));
-                }
-                Ok((degraded, msg))
+        let symbols = match commands::indices(&self.cfg, None) {
+            Ok(s) => s,
+            Err(e) => {
+                return CycleReport {
+                    fetched,
+                    run: Err(format!("{e:#}")),
+                };
             }
-            Err(e) => Err(format!(
-                "{e:#}; the last good payload in {} is untouched",
-                opts.out_dir.display()
-            )),
         };
+        let run = summarize_runs(&opts, pipeline::run_indices(&opts, &symbols, &self.cal));
         CycleReport { fetched, run }
     }
 
     fn retrain(&self, now: DateTime<Utc>) -> Result<String> {
         retrain_and_install(&self.cfg, now)
     }
+}
+
+/// One job outcome from the runs of every index: an error when the primary index (NIFTY 50)
+/// failed — its last good payload stays — else degraded when any index has an unavailable
+/// metric or failed, with each index's line.
+fn summarize_runs(
+    opts: &pipeline::RunOptions,
+    runs: Vec<(Symbol, pipeline::IndexRun)>,
+) -> Result<(bool, String), String> {
+    let mut degraded = false;
+    let mut lines = Vec::new();
+    for (symbol, outcome) in runs {
+        let name = symbol.display_name();
+        match outcome {
+            pipeline::IndexRun::Ran(Ok(o)) => {
+                let mut msg = format!(
+                    "{name}: run {} wrote {} ({:.2} s)",
+                    o.run_id,
+                    o.written.payload.display(),
+                    o.seconds
+                );
+                if o.exit_code == exit::DEGRADED {
+                    degraded = true;
+                    let unavailable: Vec<&str> = o
+                        .payload
+                        .meta
+                        .health
+                        .unavailable
+                        .iter()
+                        .map(|i| i.metric.as_str())
+                        .collect();
+                    msg.push_str(&format!("; unavailable: {}", unavailable.join(", ")));
+                }
+                lines.push(msg);
+            }
+            pipeline::IndexRun::Ran(Err(e)) => {
+                let dir = aegis_payload::indices::index_dir(&opts.out_dir, symbol);
+                let msg = format!(
+                    "{name}: {e:#}; the last good payload in {} is untouched",
+                    dir.display()
+                );
+                if symbol == aegis_payload::indices::PRIMARY {
+                    return Err(msg);
+                }
+                degraded = true;
+                lines.push(format!("{name} FAILED: {msg}"));
+            }
+            pipeline::IndexRun::Skipped(why) => lines.push(format!("{name} skipped: {why}")),
+        }
+    }
+    Ok((degraded, lines.join(" | ")))
 }
 
 /// The directory holding the versions of a model directory: `<models>.d`.
@@ -420,20 +456,80 @@ pub fn versions_dir(models: &Path) -> PathBuf {
 /// passes.
 pub fn retrain_and_install(cfg: &Config, now: DateTime<Utc>) -> Result<String> {
     let mut store = commands::open_store(&cfg.paths.store)?;
-    let (nifty, vix) = train::read_daily(&store)?;
+    let mut symbols = Vec::new();
+    for symbol in commands::indices(cfg, None)? {
+        if symbol == PRIMARY || store.last_daily_date(symbol)?.is_some() {
+            symbols.push(symbol);
+        }
+    }
     let models = &cfg.paths.models;
     let staged = versions_dir(models).join(now.format("%Y%m%dT%H%M%SZ").to_string());
     if staged.exists() {
         std::fs::remove_dir_all(&staged)
             .with_context(|| format!("removing the leftover {}", staged.display()))?;
     }
-    let mut options = TrainOptions::new(&staged, now);
-    options.threads = cfg.schedule.training_threads.max(1);
-    options.git_describe = option_env!("AEGIS_GIT_DESCRIBE").map(String::from);
     let discard = |e: anyhow::Error| {
         let _ = std::fs::remove_dir_all(&staged);
         e
     };
+    let mut trained = Vec::new();
+    for &symbol in &symbols {
+        let report = train_index(cfg, &store, symbol, &staged, now).map_err(discard)?;
+        trained.push((symbol, report));
+    }
+    install_models(models, &staged)?;
+    let mut lines = Vec::new();
+    for (symbol, report) in &trained {
+        for m in &report.models {
+            let Ok(t) = &m.result else { continue };
+            let card = t.file.card();
+            let path = match t.path.file_name() {
+                Some(f) => index_dir(models, *symbol).join(f),
+                None => t.path.clone(),
+            };
+            let name = train::stored_model_name(*symbol, &card.name);
+            store
+                .upsert_model_meta(&ModelMeta {
+                    name: name.clone(),
+                    version: card.version,
+                    path,
+                    sha256: t.sha256.clone(),
+                    feature_hash: card.feature_hash.clone(),
+                    trained_at: card.created_at,
+                    card_json: serde_json::to_string(card).context("serialising a model card")?,
+                })
+                .with_context(|| format!("recording model `{name}` in the store"))?;
+        }
+        lines.push(format!(
+            "{}: {} models on {} .. {}",
+            symbol.display_name(),
+            report.models.len(),
+            report.data_window.0,
+            report.data_window.1
+        ));
+    }
+    Ok(format!(
+        "{}; checked and installed ({} → {})",
+        lines.join("; "),
+        models.display(),
+        staged.display()
+    ))
+}
+
+/// Trains one index into its directory under `staged` and checks that every model loads.
+fn train_index(
+    cfg: &Config,
+    store: &aegis_store::Store,
+    symbol: Symbol,
+    staged: &Path,
+    now: DateTime<Utc>,
+) -> Result<aegis_ml::training::TrainReport> {
+    let name = symbol.display_name();
+    let (nifty, vix) = train::read_daily(store, symbol)?;
+    let dir = index_dir(staged, symbol);
+    let mut options = TrainOptions::new(&dir, now);
+    options.threads = cfg.schedule.training_threads.max(1);
+    options.git_describe = option_env!("AEGIS_GIT_DESCRIBE").map(String::from);
     let report = train_all_with_progress(
         TrainInputs {
             nifty: &nifty,
@@ -442,59 +538,31 @@ pub fn retrain_and_install(cfg: &Config, now: DateTime<Utc>) -> Result<String> {
         &options,
         &|_| {},
     )
-    .context("retraining")
-    .map_err(discard)?;
+    .with_context(|| format!("retraining {name}"))?;
     let failed: Vec<String> = report
         .failures()
         .iter()
-        .map(|(name, e)| format!("{name}: {e}"))
+        .map(|(model, e)| format!("{model}: {e}"))
         .collect();
     if !failed.is_empty() {
-        return Err(discard(anyhow::anyhow!(
-            "retraining failed for {}; the models in use are unchanged",
+        anyhow::bail!(
+            "retraining {name} failed for {}; the models in use are unchanged",
             failed.join("; ")
-        )));
+        );
     }
-    let set = ModelSet::load(&staged, &FeatureSet::standard());
+    let set = ModelSet::load(&dir, &FeatureSet::standard());
     let rejected: Vec<String> = set
         .failures()
         .iter()
-        .map(|(name, e)| format!("{name}: {e}"))
+        .map(|(model, e)| format!("{model}: {e}"))
         .collect();
     if !rejected.is_empty() {
-        return Err(discard(anyhow::anyhow!(
-            "the retrained models failed their checks ({}); the models in use are unchanged",
+        anyhow::bail!(
+            "the retrained {name} models failed their checks ({}); the models in use are unchanged",
             rejected.join("; ")
-        )));
+        );
     }
-    install_models(models, &staged)?;
-    for m in &report.models {
-        let Ok(t) = &m.result else { continue };
-        let card = t.file.card();
-        let path = match t.path.file_name() {
-            Some(f) => models.join(f),
-            None => t.path.clone(),
-        };
-        store
-            .upsert_model_meta(&ModelMeta {
-                name: card.name.clone(),
-                version: card.version,
-                path,
-                sha256: t.sha256.clone(),
-                feature_hash: card.feature_hash.clone(),
-                trained_at: card.created_at,
-                card_json: serde_json::to_string(card).context("serialising a model card")?,
-            })
-            .with_context(|| format!("recording model `{}` in the store", card.name))?;
-    }
-    Ok(format!(
-        "{} models trained on {} .. {}, checked and installed ({} → {})",
-        report.models.len(),
-        report.data_window.0,
-        report.data_window.1,
-        models.display(),
-        staged.display()
-    ))
+    Ok(report)
 }
 
 /// How many model versions are kept in `<models>.d` (the one in use included).

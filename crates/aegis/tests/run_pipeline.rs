@@ -294,18 +294,33 @@ fn a_failed_run_exits_4_and_leaves_the_last_good_payload_untouched() {
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    // Only the documents a run writes: the payload, its schema, the toolkit document and the
-    // alerts' list and state (temporary files are named `.NAME.tmp-PID`).
+    // Only the documents a run writes: the payload, its schema, the toolkit document, the
+    // alerts' list and state and the index manifest (temporary files are named `.NAME.tmp-PID`).
     let known = [
         "aegismatrix.json",
         "aegismatrix.schema.json",
         "toolkit.json",
         "alerts.json",
         "alerts_state.json",
+        "indices.json",
     ];
     assert!(
         names.iter().all(|n| known.contains(&n.as_str())),
         "{names:?}"
+    );
+    // The manifest says the run failed, why, and describes the last good payload.
+    let manifest = aegis_payload::indices::read_manifest(&dir.join("out_fail"))
+        .unwrap()
+        .unwrap();
+    let entry = manifest.get(aegis_model::Symbol::Nifty50).unwrap();
+    assert_eq!(entry.state, aegis_payload::indices::RunState::Failed);
+    assert!(entry.message.contains("aegis import"), "{}", entry.message);
+    let good: serde_json::Value = serde_json::from_slice(&before).unwrap();
+    let good_at =
+        chrono::DateTime::parse_from_rfc3339(good["meta"]["generated_at"].as_str().unwrap());
+    assert_eq!(
+        entry.payload.as_ref().map(|p| p.generated_at),
+        Some(good_at.unwrap())
     );
 }
 

@@ -275,6 +275,15 @@ impl NseCalendar {
             .ok_or(CalendarError::NoOptions { symbol })
     }
 
+    /// The first date `symbol`'s options were listed on (NIFTY's table starts with the calendar;
+    /// FINNIFTY in 2021, MIDCPNIFTY in 2022): expiry questions about earlier dates are refused.
+    ///
+    /// # Errors
+    /// [`CalendarError::NoOptions`] for a symbol without options (India VIX).
+    pub fn options_listed_from(&self, symbol: Symbol) -> Result<NaiveDate, CalendarError> {
+        Ok(self.schedule(symbol)?.listed_from)
+    }
+
     /// The first weekly expiry of `symbol` on or after `date`. The month's last weekly expiry is the
     /// monthly one; where the symbol has no weeklies (NIFTY before Feb 2019, BANKNIFTY, FINNIFTY and
     /// MIDCPNIFTY after Nov 2024) this is the monthly expiry.
@@ -378,6 +387,23 @@ mod tests {
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn options_are_listed_from_their_launch() {
+        let cal = NseCalendar::new();
+        let mid = cal.options_listed_from(Symbol::MidcapSelect).unwrap();
+        assert_eq!(mid, NaiveDate::from_ymd_opt(2022, 1, 24).unwrap());
+        assert!(
+            cal.weekly_expiry_on_or_after(Symbol::MidcapSelect, mid)
+                .is_ok()
+        );
+        let before = mid.pred_opt().unwrap();
+        assert!(matches!(
+            cal.weekly_expiry_on_or_after(Symbol::MidcapSelect, before),
+            Err(CalendarError::NotListed { .. })
+        ));
+        assert!(cal.options_listed_from(Symbol::IndiaVix).is_err());
     }
 
     #[test]

@@ -36,6 +36,7 @@ pub(crate) static ASSETS: &[Asset] = embed![
     "js/dom.js",
     "js/format.js",
     "js/help.js",
+    "js/indices.js",
     "js/modal.js",
     "js/pages/history.js",
     "js/pages/models.js",

@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use aegis_model::Symbol;
 use aegis_store::Store;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
@@ -15,15 +16,23 @@ use crate::payload_cache::Problem;
 pub struct HistoryMetric {
     /// Its name in the store (the payload path, e.g. `market.spot`).
     pub metric: &'static str,
-    /// Its title on the page.
+    /// Its title on the page; `{index}` stands for the index's display name (see
+    /// [`HistoryMetric::label_for`]).
     pub label: &'static str,
+}
+
+impl HistoryMetric {
+    /// The title for an index (`NIFTY BANK spot`).
+    pub fn label_for(&self, symbol: Symbol) -> String {
+        self.label.replace("{index}", symbol.display_name())
+    }
 }
 
 /// The metrics of `data/history.json`: spot, VIX and the main scores.
 pub const HISTORY_METRICS: &[HistoryMetric] = &[
     HistoryMetric {
         metric: "market.spot",
-        label: "NIFTY 50 spot",
+        label: "{index} spot",
     },
     HistoryMetric {
         metric: "market.vix",
@@ -113,34 +122,36 @@ pub(crate) fn parse_from(s: &str) -> Result<DateTime<Utc>, Problem> {
         })
 }
 
-/// The names of every metric with history (`/api/history` without a metric).
-pub(crate) fn metric_names(store_path: &Path) -> Result<Value, Problem> {
+/// The names of every metric with history of an index (`/api/history` without a metric).
+pub(crate) fn metric_names(store_path: &Path, symbol: Symbol) -> Result<Value, Problem> {
     let store = open_store(store_path)?;
     let names = store
-        .metric_names()
+        .metric_names(symbol)
         .map_err(|e| store_problem(store_path, &e))?;
     Ok(json!({ "metrics": names }))
 }
 
-/// The history of one metric from `from` on.
+/// The history of one metric of an index from `from` on.
 pub(crate) fn metric_history(
     store_path: &Path,
+    symbol: Symbol,
     metric: &str,
     from: Option<DateTime<Utc>>,
 ) -> Result<Value, Problem> {
     let store = open_store(store_path)?;
-    let points = points(&store, store_path, metric, from)?;
-    Ok(json!({ "metric": metric, "points": points }))
+    let points = points(&store, store_path, symbol, metric, from)?;
+    Ok(json!({ "index": symbol, "metric": metric, "points": points }))
 }
 
 fn points(
     store: &Store,
     store_path: &Path,
+    symbol: Symbol,
     metric: &str,
     from: Option<DateTime<Utc>>,
 ) -> Result<Vec<PointOut>, Problem> {
     Ok(store
-        .metric_history(metric, from)
+        .metric_history(symbol, metric, from)
         .map_err(|e| store_problem(store_path, &e))?
         .into_iter()
         .map(|p| PointOut {
@@ -151,15 +162,16 @@ fn points(
         .collect())
 }
 
-/// `data/history.json`: the history of every [`HISTORY_METRICS`] entry, or the problem that
-/// kept the store from being read (the page shows it with its fix).
-pub(crate) fn history_document(store_path: &Path) -> Value {
+/// `data/history.json` of an index: the history of every [`HISTORY_METRICS`] entry in its
+/// runs, or the problem that kept the store from being read (the page shows it with its fix).
+/// The institutional flows are NSE's market-wide reports, the same for every index.
+pub(crate) fn history_document(store_path: &Path, symbol: Symbol) -> Value {
     let metrics = open_store(store_path).and_then(|store| {
         HISTORY_METRICS
             .iter()
             .map(|m| {
-                let pts = points(&store, store_path, m.metric, None)?;
-                Ok(json!({ "metric": m.metric, "label": m.label, "points": pts }))
+                let pts = points(&store, store_path, symbol, m.metric, None)?;
+                Ok(json!({ "metric": m.metric, "label": m.label_for(symbol), "points": pts }))
             })
             .collect::<Result<Vec<_>, Problem>>()
     });
@@ -167,8 +179,12 @@ pub(crate) fn history_document(store_path: &Path) -> Value {
         .map(|store| flows(&store))
         .unwrap_or(Value::Null);
     match metrics {
-        Ok(metrics) => json!({ "metrics": metrics, "flows": flows, "problem": null }),
-        Err(problem) => json!({ "metrics": [], "flows": flows, "problem": problem }),
+        Ok(metrics) => {
+            json!({ "index": symbol, "metrics": metrics, "flows": flows, "problem": null })
+        }
+        Err(problem) => {
+            json!({ "index": symbol, "metrics": [], "flows": flows, "problem": problem })
+        }
     }
 }
 
@@ -386,7 +402,7 @@ mod tests {
     #[test]
     fn missing_store_is_a_problem_with_a_fix() {
         let dir = tempfile::tempdir().unwrap();
-        let doc = history_document(&dir.path().join("none.db"));
+        let doc = history_document(&dir.path().join("none.db"), Symbol::Nifty50);
         assert_eq!(doc["problem"]["error"], "store_unavailable");
         assert!(
             doc["problem"]["fix"]
@@ -394,7 +410,7 @@ mod tests {
                 .unwrap()
                 .contains("aegis run")
         );
-        assert!(metric_names(&dir.path().join("none.db")).is_err());
+        assert!(metric_names(&dir.path().join("none.db"), Symbol::Nifty50).is_err());
     }
 
     #[test]
@@ -480,7 +496,8 @@ mod tests {
             .collect();
         store.upsert_participant_oi(&rows).unwrap();
         drop(store);
-        let doc = history_document(&path);
+        let doc = history_document(&path, Symbol::NiftyBank);
+        assert_eq!(doc["index"], "NIFTYBANK");
         let f = &doc["flows"];
         assert_eq!(f["fii_dii"][0]["fii_net_crore"], -50.5);
         assert_eq!(f["fii_dii"][0]["dii_net_crore"], 60.0);

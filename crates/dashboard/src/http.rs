@@ -9,9 +9,15 @@
 //! | `/data/history.json` | history of the main metrics (as the export writes it) |
 //! | `/api/history?metric=…&from=…` | one metric's history; without `metric`, the metric names |
 //! | `/data/models.json`, `/api/models` | model cards from the model files |
+//! | `/data/indices.json`, `/api/indices` | the index manifest (`indices.json`); 404 + cause + fix when absent (only NIFTY 50 exists) |
+//! | `/data/indices/<CODE>/<doc>.json` | the same documents (payload, schema, history, models, toolkit, alerts) of another index; 404 naming the valid codes for an unknown one |
 //! | `/healthz` | ok / degraded / failing with reasons (503 when failing) |
-//! | `/metrics` | Prometheus text exposition: jobs, fetch errors, payload age, metric availability, HTTP |
+//! | `/metrics` | Prometheus text exposition: jobs, fetch errors, payload age, metric availability, index runs, HTTP |
+//!
+//! The `/api/*` routes of the payload, history, models, toolkit, alerts and strategy take
+//! `index=<CODE>` (default: the primary index, NIFTY 50).
 
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -19,7 +25,9 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Instant, SystemTime};
 
 use aegis_calendar::{MarketState, NseCalendar};
+use aegis_model::Symbol;
 use aegis_payload::HealthStatus;
+use aegis_payload::indices::{PRIMARY, index_dir};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{MatchedPath, Path as UrlPath, Query, Request, State};
@@ -36,6 +44,7 @@ use tracing::Level;
 use crate::assets::{self, etag_of};
 use crate::data;
 use crate::error::DashboardError;
+use crate::indices;
 use crate::payload_cache::{LoadedPayload, PayloadCache, Problem};
 use crate::telemetry::{OpsStatus, PayloadGauges, Telemetry};
 use crate::{HealthLimits, ServeConfig};
@@ -72,10 +81,36 @@ type ModelsCache = Option<(Vec<(PathBuf, SystemTime, u64)>, Arc<[u8]>)>;
 #[derive(Debug)]
 struct AppState {
     config: ServeConfig,
-    payload: PayloadCache,
-    models: Mutex<ModelsCache>,
+    /// The payload cache of each index asked for so far (created on first use).
+    payloads: Mutex<BTreeMap<Symbol, Arc<PayloadCache>>>,
+    /// The model cards of each index asked for so far.
+    models: Mutex<BTreeMap<Symbol, ModelsCache>>,
     telemetry: Telemetry,
     calendar: Option<NseCalendar>,
+}
+
+impl AppState {
+    /// The payload cache of an index (its documents' directory, see [`index_dir`]).
+    fn payload_cache(&self, symbol: Symbol) -> Arc<PayloadCache> {
+        let mut caches = self.payloads.lock().unwrap_or_else(|e| e.into_inner());
+        caches
+            .entry(symbol)
+            .or_insert_with(|| {
+                Arc::new(PayloadCache::new(&index_dir(&self.config.out_dir, symbol)))
+            })
+            .clone()
+    }
+
+    /// The primary index's payload (what `/healthz` and `/metrics` judge).
+    fn primary_payload(&self) -> Result<Arc<LoadedPayload>, Problem> {
+        self.payload_cache(PRIMARY).get()
+    }
+}
+
+/// The `index=` parameter of the `/api/*` routes.
+#[derive(Debug, Deserialize)]
+struct IndexQuery {
+    index: Option<String>,
 }
 
 /// `true` when the request's `If-None-Match` lists `etag` (weak comparison) or `*`.
@@ -207,9 +242,20 @@ async fn favicon(headers: HeaderMap) -> Response {
     )
 }
 
-async fn payload(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
-    let state2 = state.clone();
-    let loaded = tokio::task::spawn_blocking(move || state2.payload.get())
+async fn payload(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Query(q): Query<IndexQuery>,
+) -> Response {
+    match indices::query_index(q.index.as_deref()) {
+        Ok(symbol) => index_payload(state, headers, symbol).await,
+        Err(p) => problem_response(StatusCode::NOT_FOUND, &p),
+    }
+}
+
+async fn index_payload(state: Arc<AppState>, headers: HeaderMap, symbol: Symbol) -> Response {
+    let cache = state.payload_cache(symbol);
+    let loaded = tokio::task::spawn_blocking(move || cache.get())
         .await
         .expect("payload reader does not panic");
     match loaded {
@@ -288,6 +334,7 @@ async fn schema(headers: HeaderMap) -> Response {
 struct HistoryQuery {
     metric: Option<String>,
     from: Option<String>,
+    index: Option<String>,
 }
 
 async fn api_history(
@@ -295,14 +342,18 @@ async fn api_history(
     headers: HeaderMap,
     Query(q): Query<HistoryQuery>,
 ) -> Response {
+    let symbol = match indices::query_index(q.index.as_deref()) {
+        Ok(s) => s,
+        Err(problem) => return problem_response(StatusCode::NOT_FOUND, &problem),
+    };
     let from = match q.from.as_deref().map(data::parse_from).transpose() {
         Ok(from) => from,
         Err(problem) => return problem_response(StatusCode::BAD_REQUEST, &problem),
     };
     let store = state.config.store_path.clone();
     let result = tokio::task::spawn_blocking(move || match q.metric {
-        Some(metric) => data::metric_history(&store, &metric, from),
-        None => data::metric_names(&store),
+        Some(metric) => data::metric_history(&store, symbol, &metric, from),
+        None => data::metric_names(&store, symbol),
     })
     .await
     .expect("history reader does not panic");
@@ -313,8 +364,12 @@ async fn api_history(
 }
 
 async fn history_document(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    index_history(state, headers, PRIMARY).await
+}
+
+async fn index_history(state: Arc<AppState>, headers: HeaderMap, symbol: Symbol) -> Response {
     let store = state.config.store_path.clone();
-    let doc = tokio::task::spawn_blocking(move || data::history_document(&store))
+    let doc = tokio::task::spawn_blocking(move || data::history_document(&store, symbol))
         .await
         .expect("history reader does not panic");
     json_cached(&headers, &doc)
@@ -339,19 +394,31 @@ fn models_listing(dir: &std::path::Path) -> Vec<(PathBuf, SystemTime, u64)> {
     out
 }
 
-async fn models(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+async fn models(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Query(q): Query<IndexQuery>,
+) -> Response {
+    match indices::query_index(q.index.as_deref()) {
+        Ok(symbol) => index_models(state, headers, symbol).await,
+        Err(p) => problem_response(StatusCode::NOT_FOUND, &p),
+    }
+}
+
+async fn index_models(state: Arc<AppState>, headers: HeaderMap, symbol: Symbol) -> Response {
     let state2 = state.clone();
     let bytes = tokio::task::spawn_blocking(move || {
-        let dir = &state2.config.models_dir;
-        let listing = models_listing(dir);
-        let mut cache = state2.models.lock().unwrap_or_else(|e| e.into_inner());
+        let dir = index_dir(&state2.config.models_dir, symbol);
+        let listing = models_listing(&dir);
+        let mut caches = state2.models.lock().unwrap_or_else(|e| e.into_inner());
+        let cache = caches.entry(symbol).or_default();
         if let Some((key, bytes)) = cache.as_ref()
             && *key == listing
             && !listing.is_empty()
         {
             return bytes.clone();
         }
-        let bytes: Arc<[u8]> = serde_json::to_vec(&data::models_document(dir))
+        let bytes: Arc<[u8]> = serde_json::to_vec(&data::models_document(&dir))
             .expect("JSON serialises")
             .into();
         *cache = Some((listing, bytes.clone()));
@@ -369,13 +436,76 @@ async fn models(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Respo
     )
 }
 
-/// `/healthz`: the payload's own health and age, the scheduler's failures, and model age.
+/// `data/indices.json`: the index manifest as written, or 404 with the cause and the fix when
+/// there is none (the pages then show NIFTY 50 only), 503 when it cannot be read.
+async fn manifest(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    let out = state.config.out_dir.clone();
+    let read = tokio::task::spawn_blocking(move || indices::read_manifest(&out))
+        .await
+        .expect("manifest reader does not panic");
+    match read {
+        Ok(Some((bytes, _))) => {
+            let etag = etag_of(&bytes);
+            cached(
+                &headers,
+                bytes,
+                &etag,
+                "application/json",
+                Caching::Revalidate,
+            )
+        }
+        Ok(None) => problem_response(
+            StatusCode::NOT_FOUND,
+            &indices::no_manifest(&state.config.out_dir),
+        ),
+        Err(problem) => problem_response(StatusCode::SERVICE_UNAVAILABLE, &problem),
+    }
+}
+
+/// `data/indices/<CODE>/<doc>`: the documents of an index other than the primary.
+async fn index_document(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    UrlPath((code, doc)): UrlPath<(String, String)>,
+) -> Response {
+    let symbol = match indices::secondary_index(&code) {
+        Ok(s) => s,
+        Err(problem) => return problem_response(StatusCode::NOT_FOUND, &problem),
+    };
+    match doc.as_str() {
+        "payload.json" => index_payload(state, headers, symbol).await,
+        "schema.json" => schema(headers).await,
+        "history.json" => index_history(state, headers, symbol).await,
+        "models.json" => index_models(state, headers, symbol).await,
+        "toolkit.json" => crate::toolkit_api::toolkit_file(&state.config.out_dir, symbol),
+        "alerts.json" => crate::toolkit_api::alerts_file(&state.config.out_dir, symbol),
+        _ => problem_response(
+            StatusCode::NOT_FOUND,
+            &Problem {
+                error: "not_found",
+                cause: format!("no document `{doc}` for {}", symbol.display_name()),
+                fix: format!(
+                    "ask for one of {} under data/indices/{}/",
+                    indices::INDEX_DOCUMENTS.join(", "),
+                    symbol.code()
+                ),
+            },
+        ),
+    }
+}
+
+/// `/healthz`: the primary payload's own health and age, the scheduler's failures, model age,
+/// and the last run of every index in the manifest.
 async fn healthz(State(state): State<Arc<AppState>>) -> Response {
     let state2 = state.clone();
-    let loaded = tokio::task::spawn_blocking(move || state2.payload.get())
-        .await
-        .expect("payload reader does not panic");
+    let (loaded, manifest) = tokio::task::spawn_blocking(move || {
+        let manifest = indices::read_manifest(&state2.config.out_dir).map(|m| m.map(|(_, m)| m));
+        (state2.primary_payload(), manifest)
+    })
+    .await
+    .expect("payload reader does not panic");
     let ops = state.telemetry.status();
+    let index_reasons = indices::health_reasons(&manifest);
     let (status, body) = health_report(
         loaded,
         Utc::now(),
@@ -383,6 +513,7 @@ async fn healthz(State(state): State<Arc<AppState>>) -> Response {
             ops: Some(&ops),
             limits: state.config.health,
             calendar: state.calendar.as_ref(),
+            index_failures: &index_reasons,
         },
     );
     let code = if status == HealthStatus::Failing {
@@ -407,6 +538,9 @@ pub(crate) struct HealthContext<'a> {
     pub limits: HealthLimits,
     /// The NSE calendar, to tell when the payload should have been refreshed.
     pub calendar: Option<&'a NseCalendar>,
+    /// Each index whose last run failed, or why the manifest cannot be read (each makes the
+    /// server `degraded`).
+    pub index_failures: &'a [String],
 }
 
 /// Raises `status` to at least `to`.
@@ -463,7 +597,7 @@ fn freshness_problem(
 /// The health verdict: `failing` without a readable payload, when the payload says so, or
 /// after too many failed scheduled jobs in a row; `degraded` when metrics are unavailable or
 /// stale, the payload is out of date by the calendar, the last scheduled job or a source's last
-/// fetch failed, or a model is older than the limit; `ok` otherwise.
+/// fetch failed, a model is older than the limit, or an index's last run failed; `ok` otherwise.
 pub(crate) fn health_report(
     loaded: Result<Arc<LoadedPayload>, Problem>,
     now: DateTime<Utc>,
@@ -498,6 +632,10 @@ pub(crate) fn health_report(
                 f.message
             ));
         }
+    }
+    for reason in ctx.index_failures {
+        worsen(&mut status, HealthStatus::Degraded);
+        reasons.push(reason.clone());
     }
     let scheduler_json = scheduler.map(|o| serde_json::to_value(o).expect("status serialises"));
     let p = match loaded {
@@ -584,11 +722,28 @@ fn oldest_model(p: &LoadedPayload) -> Option<(String, DateTime<Utc>)> {
 /// `/metrics`: the Prometheus text exposition.
 async fn metrics(State(state): State<Arc<AppState>>) -> Response {
     let state2 = state.clone();
-    let loaded = tokio::task::spawn_blocking(move || state2.payload.get())
-        .await
-        .expect("payload reader does not panic");
+    let (loaded, manifest) = tokio::task::spawn_blocking(move || {
+        let manifest = indices::read_manifest(&state2.config.out_dir);
+        (state2.primary_payload(), manifest)
+    })
+    .await
+    .expect("payload reader does not panic");
+    let index_runs: Vec<(String, String)> = match manifest {
+        Ok(Some((_, m))) => m
+            .indices
+            .iter()
+            .map(|e| {
+                let state = serde_json::to_value(e.state).expect("state serialises");
+                (
+                    e.symbol.code().to_string(),
+                    state.as_str().unwrap_or("unknown").to_string(),
+                )
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
     let now = Utc::now();
-    let gauges = match loaded {
+    let mut gauges = match loaded {
         Ok(p) => {
             let mut by_status = std::collections::BTreeMap::new();
             for (_, _, status) in aegis_payload::metric_points(&p.payload) {
@@ -603,10 +758,12 @@ async fn metrics(State(state): State<Arc<AppState>>) -> Response {
                 metrics_by_status: by_status,
                 oldest_model_age_seconds: oldest_model(&p)
                     .map(|(_, at)| (now - at).num_seconds() as f64),
+                index_runs: Vec::new(),
             }
         }
         Err(_) => PayloadGauges::default(),
     };
+    gauges.index_runs = index_runs;
     (
         StatusCode::OK,
         [
@@ -685,9 +842,9 @@ pub(crate) fn router_with(config: ServeConfig, telemetry: Telemetry) -> Router {
         })
         .ok();
     let state = Arc::new(AppState {
-        payload: PayloadCache::new(&config.out_dir),
+        payloads: Mutex::new(BTreeMap::new()),
         config,
-        models: Mutex::new(None),
+        models: Mutex::new(BTreeMap::new()),
         telemetry: telemetry.clone(),
         calendar,
     });
@@ -704,6 +861,9 @@ pub(crate) fn router_with(config: ServeConfig, telemetry: Telemetry) -> Router {
         .route("/api/history", get(api_history))
         .route("/data/models.json", get(models))
         .route("/api/models", get(models))
+        .route("/data/indices.json", get(manifest))
+        .route("/api/indices", get(manifest))
+        .route("/data/indices/{code}/{doc}", get(index_document))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .merge(crate::toolkit_api::router(&state.config))

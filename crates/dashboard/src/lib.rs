@@ -8,8 +8,11 @@
 //! * [`export`] — the same site written to a directory, for any static host.
 //!
 //! The browser code fetches its data by relative URLs that exist in both modes:
-//! `data/payload.json`, `data/schema.json`, `data/history.json` and `data/models.json`
-//! (the server also answers the `/api/*` routes). Every response carries a strict
+//! `data/payload.json`, `data/schema.json`, `data/history.json`, `data/models.json`,
+//! `data/toolkit.json` and `data/alerts.json` for NIFTY 50; the same documents under
+//! `data/indices/<CODE>/` for every other index; and `data/indices.json`, the manifest of the
+//! indices a run was asked for (absent in older output directories: NIFTY 50 only). The
+//! server also answers the `/api/*` routes. Every response carries a strict
 //! Content-Security-Policy; nothing is ever loaded from a third party.
 
 mod assets;
@@ -17,6 +20,7 @@ mod data;
 mod error;
 mod export;
 mod http;
+mod indices;
 mod payload_cache;
 pub mod telemetry;
 mod toolkit_api;

@@ -413,6 +413,8 @@ pub struct PayloadGauges {
     pub metrics_by_status: BTreeMap<String, u64>,
     /// Seconds since the oldest model in use was trained.
     pub oldest_model_age_seconds: Option<f64>,
+    /// The state of each index's last run in the manifest (code, `ok`/`degraded`/`failed`).
+    pub index_runs: Vec<(String, String)>,
 }
 
 impl PayloadGauges {
@@ -439,6 +441,18 @@ impl PayloadGauges {
                 out,
                 "# HELP aegis_model_oldest_age_seconds Seconds since the oldest model in use was trained.\n# TYPE aegis_model_oldest_age_seconds gauge\naegis_model_oldest_age_seconds {age}"
             );
+        }
+        if !self.index_runs.is_empty() {
+            out.push_str("# HELP aegis_index_run 1 for the state of each index's last run (indices.json).\n# TYPE aegis_index_run gauge\n");
+            for (index, state) in &self.index_runs {
+                for s in ["ok", "degraded", "failed"] {
+                    let _ = writeln!(
+                        out,
+                        "aegis_index_run{{index=\"{index}\",state=\"{s}\"}} {}",
+                        u8::from(state == s)
+                    );
+                }
+            }
         }
     }
 }
@@ -500,8 +514,18 @@ mod tests {
             age_seconds: Some(12.5),
             metrics_by_status: [("ok".to_string(), 30), ("unavailable".to_string(), 2)].into(),
             oldest_model_age_seconds: None,
+            index_runs: vec![
+                ("NIFTY50".into(), "ok".into()),
+                ("FINNIFTY".into(), "failed".into()),
+            ],
         };
         let m = samples(&t.render(&gauges));
+        assert_eq!(
+            m["aegis_index_run{index=\"FINNIFTY\",state=\"failed\"}"],
+            1.0
+        );
+        assert_eq!(m["aegis_index_run{index=\"FINNIFTY\",state=\"ok\"}"], 0.0);
+        assert_eq!(m["aegis_index_run{index=\"NIFTY50\",state=\"ok\"}"], 1.0);
         assert_eq!(
             m["aegis_jobs_total{job=\"intraday\",outcome=\"failed\"}"],
             2.0

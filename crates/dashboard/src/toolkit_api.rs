@@ -7,10 +7,13 @@
 //! | `/api/strategy?legs=…&vol=…` or `?preset=…&vol=…` | a strategy priced from the newest stored chain and analysed on the server ([`aegis_toolkit::analyze_stored`]); 400 + cause + fix for bad legs or data |
 //!
 //! Legs are `side:kind:strike:expiry:lots`, comma-separated (`sell:call:25500:2025-07-17:1`);
-//! `vol` is `atm-iv` (default), `vix` or `forecast`.
+//! `vol` is `atm-iv` (default), `vix` or `forecast`. Every `/api/…` route takes `index=<CODE>`
+//! (default NIFTY 50): the documents are then those of `indices/<CODE>/`, and the strategy is
+//! priced from that index's chain with its contract's lot size. The other indices' documents
+//! are also at `data/indices/<CODE>/toolkit.json` and `…/alerts.json` (see `http.rs`).
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use aegis_calendar::NseCalendar;
@@ -24,6 +27,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 use crate::ServeConfig;
+use crate::indices;
 use crate::payload_cache::Problem;
 
 /// The alerts document beside the payload (written by `aegis run`).
@@ -50,10 +54,31 @@ fn problem(status: StatusCode, error: &'static str, cause: String, fix: &str) ->
         .into_response()
 }
 
-/// A JSON document written by `aegis run` beside the payload, served as written; a missing one
-/// is 503 with the cause and the fix.
-fn side_document(ctx: &Context, file: &str, error: &'static str, fix: &str) -> Response {
-    let path = ctx.out_dir.join(file);
+/// The index of an `index=` parameter (default NIFTY 50).
+fn index_of(query: &HashMap<String, String>) -> Result<Symbol, Problem> {
+    indices::query_index(query.get("index").map(String::as_str))
+}
+
+/// The 404 of an unknown index, naming the valid ones.
+fn unknown_index(p: Problem) -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        [(header::CACHE_CONTROL, "no-store")],
+        axum::Json(p),
+    )
+        .into_response()
+}
+
+/// A JSON document written by `aegis run` beside the payload of an index, served as written; a
+/// missing one is 503 with the cause and the fix.
+fn side_document(
+    out_dir: &Path,
+    symbol: Symbol,
+    file: &str,
+    error: &'static str,
+    fix: &str,
+) -> Response {
+    let path = aegis_payload::indices::index_dir(out_dir, symbol).join(file);
     match std::fs::read(&path) {
         Ok(bytes) => (
             StatusCode::OK,
@@ -73,19 +98,22 @@ fn side_document(ctx: &Context, file: &str, error: &'static str, fix: &str) -> R
     }
 }
 
-fn toolkit_file(ctx: &Context) -> Response {
+/// The toolkit document of an index (`toolkit.json`, written by each run beside the payload).
+pub(crate) fn toolkit_file(out_dir: &Path, symbol: Symbol) -> Response {
     side_document(
-        ctx,
+        out_dir,
+        symbol,
         TOOLKIT_FILE,
         "no_toolkit",
         "run `aegis run` (it writes toolkit.json beside the payload)",
     )
 }
 
-/// The alerts document (`alerts.json`, written by each run beside the payload).
-fn alerts_file(ctx: &Context) -> Response {
+/// The alerts document of an index (`alerts.json`, written by each run beside the payload).
+pub(crate) fn alerts_file(out_dir: &Path, symbol: Symbol) -> Response {
     side_document(
-        ctx,
+        out_dir,
+        symbol,
         ALERTS_FILE,
         "no_alerts",
         "run `aegis run` (it evaluates the alert rules and writes alerts.json)",
@@ -93,12 +121,16 @@ fn alerts_file(ctx: &Context) -> Response {
 }
 
 fn strategy(ctx: &Context, query: &HashMap<String, String>) -> Response {
+    let symbol = match index_of(query) {
+        Ok(s) => s,
+        Err(p) => return unknown_index(p),
+    };
     let bad = |cause: String| {
         problem(
             StatusCode::BAD_REQUEST,
             "bad_strategy",
             cause,
-            "give legs=side:kind:strike:expiry:lots,… (e.g. sell:call:25500:2025-07-17:1) or preset=iron-condor, and vol=atm-iv|vix|forecast",
+            "give legs=side:kind:strike:expiry:lots,… (e.g. sell:call:25500:2025-07-17:1) or preset=iron-condor, vol=atm-iv|vix|forecast, and optionally index=NIFTY50|NIFTYBANK|FINNIFTY|MIDCAPSELECT",
         )
     };
     let vol = match query.get("vol").map(|v| v.parse::<VolChoice>()) {
@@ -129,10 +161,13 @@ fn strategy(ctx: &Context, query: &HashMap<String, String>) -> Response {
             );
         }
     };
-    let payload = aegis_payload::read(&ctx.out_dir.join(aegis_payload::PAYLOAD_FILE)).ok();
+    let payload = aegis_payload::read(
+        &aegis_payload::indices::index_dir(&ctx.out_dir, symbol).join(aegis_payload::PAYLOAD_FILE),
+    )
+    .ok();
     match aegis_toolkit::analyze_stored(
         &store,
-        Symbol::Nifty50,
+        symbol,
         None,
         &request,
         vol,
@@ -163,16 +198,26 @@ pub(crate) fn router<S: Clone + Send + Sync + 'static>(config: &ServeConfig) -> 
     });
     let file = {
         let ctx = ctx.clone();
-        move || {
+        move |Query(q): Query<HashMap<String, String>>| {
             let ctx = ctx.clone();
-            async move { toolkit_file(&ctx) }
+            async move {
+                match index_of(&q) {
+                    Ok(symbol) => toolkit_file(&ctx.out_dir, symbol),
+                    Err(p) => unknown_index(p),
+                }
+            }
         }
     };
     let alerts = {
         let ctx = ctx.clone();
-        move || {
+        move |Query(q): Query<HashMap<String, String>>| {
             let ctx = ctx.clone();
-            async move { alerts_file(&ctx) }
+            async move {
+                match index_of(&q) {
+                    Ok(symbol) => alerts_file(&ctx.out_dir, symbol),
+                    Err(p) => unknown_index(p),
+                }
+            }
         }
     };
     let strat = move |Query(q): Query<HashMap<String, String>>| {

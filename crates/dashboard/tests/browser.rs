@@ -306,6 +306,7 @@ fn seed_store(path: &Path) {
         let t = payload.meta.data_as_of.with_timezone(&Utc) + chrono::Duration::days(i as i64 - 1);
         let run = store
             .record_run(&aegis_store::RunRecord {
+                symbol: aegis_model::Symbol::Nifty50,
                 started_at: t,
                 finished_at: Some(t),
                 status: aegis_store::RunStatus::Ok,
@@ -976,5 +977,309 @@ async fn static_export_works_from_a_plain_static_server() {
         .unwrap();
     b.wait("document.querySelector(\"[data-metric='market.spot'] .ct-line\")")
         .await;
+    b.close().await;
+}
+
+/// Adds NIFTY BANK (the fixture with its symbol and a few values changed, one stored run) and
+/// a failed FINNIFTY without a payload to the site, with the manifest that lists all three.
+fn add_bank_and_failed_finnifty(site: &Site) {
+    use aegis_model::Symbol;
+    use aegis_payload::indices::{
+        IndexEntry, PayloadOnDisk, RunState, index_dir, record_run, relative_dir,
+    };
+    let out = site.dir.path().join("out");
+    let mut bank: Value = serde_json::from_str(&std::fs::read_to_string(FIXTURE).unwrap()).unwrap();
+    bank["market"]["symbol"] = json!("NIFTYBANK");
+    bank["market"]["spot"]["value"] = json!(59123.45);
+    bank["market"]["spot"]["prev_close"] = json!(58900.05);
+    let dir = index_dir(&out, Symbol::NiftyBank);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(aegis_payload::PAYLOAD_FILE), bank.to_string()).unwrap();
+    let payload: aegis_payload::Payload = serde_json::from_value(bank).unwrap();
+    let t = payload.meta.generated_at;
+    let entry = |symbol: Symbol, state, message: &str, payload: bool| IndexEntry {
+        symbol,
+        name: symbol.display_name().into(),
+        dir: relative_dir(symbol),
+        last_run_at: t,
+        state,
+        message: message.into(),
+        payload: payload.then_some(PayloadOnDisk {
+            generated_at: t,
+            data_as_of: t,
+        }),
+    };
+    record_run(
+        &out,
+        entry(Symbol::Nifty50, RunState::Ok, "payload written", true),
+    )
+    .unwrap();
+    record_run(
+        &out,
+        entry(Symbol::NiftyBank, RunState::Ok, "payload written", true),
+    )
+    .unwrap();
+    record_run(
+        &out,
+        entry(
+            Symbol::FinNifty,
+            RunState::Failed,
+            "no FINNIFTY daily bars in the store; fetch them with `aegis fetch --index FINNIFTY`",
+            false,
+        ),
+    )
+    .unwrap();
+    // One NIFTY BANK run in the store, for its history.
+    let mut store = aegis_store::Store::open(site.dir.path().join("aegis.db")).unwrap();
+    let at = payload.meta.data_as_of.with_timezone(&chrono::Utc);
+    let run = store
+        .record_run(&aegis_store::RunRecord {
+            symbol: Symbol::NiftyBank,
+            started_at: at,
+            finished_at: Some(at),
+            status: aegis_store::RunStatus::Ok,
+            exit_code: Some(0),
+            message: None,
+            payload_sha256: None,
+        })
+        .unwrap();
+    store
+        .store_payload(
+            run,
+            at,
+            at,
+            &aegis_payload::to_json(&payload),
+            &aegis_payload::metric_points(&payload),
+        )
+        .unwrap();
+}
+
+#[tokio::test]
+async fn the_index_selector_switches_every_view_and_is_kept_in_the_url() {
+    let _one = lock().await;
+    let site = Site::start().await;
+    add_bank_and_failed_finnifty(&site);
+    let b = Browser::start(1280, 1000).await;
+    b.open_dashboard(&site.url("")).await;
+    // NIFTY 50 first, with the three indices listed; FINNIFTY failed, disabled, its message in
+    // its title.
+    assert_eq!(b.text(".brand-sub").await, "NIFTY 50 options intelligence");
+    assert!(b.text("[data-tile='dir-spot']").await.contains("26,209.65"));
+    let options = b
+        .js("return [...document.querySelectorAll('#index-select option')].map(o => [o.value, o.textContent, o.disabled, o.title]);")
+        .await;
+    let options = options.as_array().unwrap();
+    assert_eq!(options.len(), 3, "{options:?}");
+    assert_eq!(options[0][0], "NIFTY50");
+    assert_eq!(options[1][1], "NIFTY BANK");
+    let fin = &options[2];
+    assert_eq!(fin[0], "FINNIFTY");
+    assert_eq!(fin[1], "NIFTY FIN SERVICE — failed (no data)");
+    assert_eq!(fin[2], true, "an index without a payload cannot be chosen");
+    assert!(
+        fin[3]
+            .as_str()
+            .unwrap()
+            .contains("no FINNIFTY daily bars in the store"),
+        "{fin:?}"
+    );
+    // Switch with the selector.
+    b.client
+        .find(Locator::Css("#index-select"))
+        .await
+        .unwrap()
+        .select_by_value("NIFTYBANK")
+        .await
+        .unwrap();
+    b.wait("document.querySelector(\"[data-tile='dir-spot']\") && document.querySelector(\"[data-tile='dir-spot']\").textContent.includes('59,123.45')")
+        .await;
+    let spot = b.text("[data-tile='dir-spot']").await;
+    assert!(
+        spot.contains("58,900.05"),
+        "NIFTY BANK's previous close: {spot}"
+    );
+    assert_eq!(
+        b.text(".brand-sub").await,
+        "NIFTY BANK options intelligence"
+    );
+    let title = b.js("return document.title;").await;
+    assert!(title.as_str().unwrap().contains("NIFTY BANK"), "{title}");
+    let url = b.client.current_url().await.unwrap();
+    assert!(url.as_str().contains("index=NIFTYBANK"), "{url}");
+    // Tabs keep the index; the sellers' spot is NIFTY BANK's too.
+    b.select_view("sellers").await;
+    assert!(
+        b.client
+            .current_url()
+            .await
+            .unwrap()
+            .as_str()
+            .contains("index=NIFTYBANK#sellers")
+    );
+    assert!(b.text("[data-tile='sel-spot']").await.contains("59,123.45"));
+    // Help texts name the index; India VIX's says it is NIFTY 50's implied vol.
+    b.select_view("direction").await;
+    b.click("[data-tile='dir-spot'] .help-btn").await;
+    b.wait("document.getElementById('help-dialog')").await;
+    let help = b.text("#help-dialog").await;
+    assert!(help.contains("The latest NIFTY BANK level"), "{help}");
+    b.click("#help-dialog .modal-close").await;
+    b.wait("!document.getElementById('help-dialog')").await;
+    b.click("[data-tile='dir-vix'] .help-btn").await;
+    b.wait("document.getElementById('help-dialog')").await;
+    let help = b.text("#help-dialog").await;
+    assert!(
+        help.contains("NIFTY 50's implied volatility, not NIFTY BANK's"),
+        "{help}"
+    );
+    b.click("#help-dialog .modal-close").await;
+    b.wait("!document.getElementById('help-dialog')").await;
+    // A reload keeps the index (the URL carries it).
+    b.client.refresh().await.unwrap();
+    b.wait("document.querySelector(\"[data-tile='dir-spot']\") && document.querySelector(\"[data-tile='dir-spot']\").textContent.includes('59,123.45')")
+        .await;
+    assert_eq!(
+        b.js("return document.getElementById('index-select').value;")
+            .await,
+        json!("NIFTYBANK")
+    );
+    // So do the links to the other pages, and the history there is NIFTY BANK's.
+    let href = b.js("return document.querySelector('footer a[href^=\"history.html\"]').getAttribute('href');").await;
+    assert_eq!(href, json!("history.html?index=NIFTYBANK"));
+    b.client
+        .goto(&site.url("history.html?index=NIFTYBANK"))
+        .await
+        .unwrap();
+    b.wait("document.querySelector(\"[data-metric='market.spot'] h2\")")
+        .await;
+    let card = b.text("[data-metric='market.spot']").await;
+    assert!(
+        card.contains("NIFTY BANK spot")
+            && card.contains("1 of 1 runs")
+            && card.contains("59,123.45"),
+        "{card}"
+    );
+    assert_eq!(
+        b.js("return document.getElementById('index-select').value;")
+            .await,
+        json!("NIFTYBANK")
+    );
+    assert_eq!(b.csp_violations().await, Vec::<Value>::new());
+    b.close().await;
+}
+
+#[tokio::test]
+async fn a_failed_index_chosen_by_url_says_why_and_an_unlisted_one_falls_back() {
+    let _one = lock().await;
+    let site = Site::start().await;
+    add_bank_and_failed_finnifty(&site);
+    let b = Browser::start(1280, 1000).await;
+    b.client.goto(&site.url("?index=FINNIFTY")).await.unwrap();
+    b.wait("document.getElementById('disclaimer-accept')").await;
+    b.click("#disclaimer-accept").await;
+    b.wait("document.querySelector('[data-banner=index]')")
+        .await;
+    let banner = b.text("[data-banner=index]").await;
+    assert!(
+        banner.contains("NIFTY FIN SERVICE: the last run failed")
+            && banner.contains("aegis fetch --index FINNIFTY")
+            && banner.contains("no payload for this index"),
+        "{banner}"
+    );
+    b.wait("document.querySelector('[data-banner=error]')")
+        .await;
+    assert!(
+        b.text("[data-banner=error]")
+            .await
+            .contains("indices/FINNIFTY")
+    );
+    // An index the site does not list: NIFTY 50, and a banner that says so.
+    b.client
+        .goto(&site.url("?index=MIDCAPSELECT"))
+        .await
+        .unwrap();
+    b.wait("document.querySelectorAll('#grid .tile').length === 12")
+        .await;
+    assert!(
+        b.text("[data-banner=index]")
+            .await
+            .contains("MIDCAPSELECT is not listed")
+    );
+    assert_eq!(b.text(".brand-sub").await, "NIFTY 50 options intelligence");
+    b.close().await;
+}
+
+#[tokio::test]
+async fn without_a_manifest_there_is_no_selector() {
+    let _one = lock().await;
+    let site = Site::start().await;
+    let b = Browser::start(1280, 1000).await;
+    b.open_dashboard(&site.url("")).await;
+    assert_eq!(
+        b.js("return document.getElementById('index-picker').hidden;")
+            .await,
+        json!(true)
+    );
+    assert!(
+        !b.client
+            .current_url()
+            .await
+            .unwrap()
+            .as_str()
+            .contains("index=")
+    );
+    assert_eq!(b.text(".brand-sub").await, "NIFTY 50 options intelligence");
+    b.close().await;
+}
+
+#[tokio::test]
+async fn an_exported_site_has_every_index_and_the_selector() {
+    let _one = lock().await;
+    let site = Site::start().await; // for its fixture files only
+    add_bank_and_failed_finnifty(&site);
+    let export_dir = tempfile::tempdir().unwrap();
+    let report = aegis_dashboard::export(
+        export_dir.path(),
+        &site.dir.path().join("out"),
+        &site.dir.path().join("aegis.db"),
+        &site.dir.path().join("models"),
+    )
+    .unwrap();
+    assert!(
+        report
+            .warnings
+            .iter()
+            .any(|w| w.contains("NIFTY FIN SERVICE has no payload")),
+        "{:?}",
+        report.warnings
+    );
+    let port = plain_static_server(export_dir.path().to_path_buf());
+    let b = Browser::start(1280, 1000).await;
+    b.open_dashboard(&format!("http://127.0.0.1:{port}/?index=NIFTYBANK"))
+        .await;
+    b.wait("document.querySelector(\"[data-tile='dir-spot']\").textContent.includes('59,123.45')")
+        .await;
+    assert_eq!(
+        b.text(".brand-sub").await,
+        "NIFTY BANK options intelligence"
+    );
+    b.client
+        .find(Locator::Css("#index-select"))
+        .await
+        .unwrap()
+        .select_by_value("NIFTY50")
+        .await
+        .unwrap();
+    b.wait("document.querySelector(\"[data-tile='dir-spot']\") && document.querySelector(\"[data-tile='dir-spot']\").textContent.includes('26,209.65')")
+        .await;
+    assert!(
+        b.client
+            .current_url()
+            .await
+            .unwrap()
+            .as_str()
+            .contains("index=NIFTY50")
+    );
+    assert_eq!(b.csp_violations().await, Vec::<Value>::new());
     b.close().await;
 }

@@ -240,12 +240,7 @@ fn theta_edge(
         let (straddle_cost_pts, iv) = match fresh {
             Some(x) => x,
             None => {
-                let vix = cx
-                    .vix_daily
-                    .last()
-                    .ok_or_else(|| Missing::new("no India VIX close is stored", fix::DAILY))?
-                    .close
-                    / 100.0;
+                let vix = cx.vix_as_index_iv()? / 100.0;
                 let years = years_to(cx, p)
                     .ok_or_else(|| Missing::new("the nearest expiry has passed", fix::DAILY))?;
                 let b = Black76::undiscounted(

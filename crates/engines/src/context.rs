@@ -69,7 +69,7 @@ pub enum EngineError {
     },
     /// No usable daily history before the as-of time.
     #[error(
-        "no usable NIFTY 50 / India VIX daily history up to {as_of}: {reason}; import or fetch the daily bars first (aegis import <csv> or aegis fetch --daily)"
+        "no usable index / India VIX daily history up to {as_of}: {reason}; import or fetch the daily bars first (aegis import <csv> or aegis fetch --daily)"
     )]
     NoHistory {
         /// The as-of time (IST).
@@ -256,11 +256,21 @@ impl<'a> EngineInputs<'a> {
             as_of: as_of_ist,
             source,
         };
-        if data.nifty.symbol() != Symbol::Nifty50 || data.vix.symbol() != Symbol::IndiaVix {
+        let symbol = data.nifty.symbol();
+        if symbol.nse_option_symbol().is_none() || data.vix.symbol() != Symbol::IndiaVix {
             return Err(EngineError::WrongSeries(format!(
-                "the engines need NIFTY 50 and India VIX daily series, got {} and {}",
-                data.nifty.symbol(),
+                "the engines need the daily series of an index with listed options (NIFTY50, NIFTYBANK, FINNIFTY, MIDCAPSELECT) and India VIX's, got {} and {}",
+                symbol,
                 data.vix.symbol()
+            )));
+        }
+        let others = [
+            (!data.intraday.is_empty()).then(|| ("5-minute bars", data.intraday.symbol())),
+            data.chain.as_ref().map(|c| ("option chain", c.symbol)),
+        ];
+        if let Some((what, other)) = others.into_iter().flatten().find(|(_, s)| *s != symbol) {
+            return Err(EngineError::WrongSeries(format!(
+                "the {what} are {other}'s but the daily bars are {symbol}'s: pass one index's data to a run"
             )));
         }
         let state = calendar.market_state(as_of).map_err(cal_err)?;
@@ -272,9 +282,10 @@ impl<'a> EngineInputs<'a> {
             reason,
         };
         if nifty.is_empty() {
-            return Err(no_history(
-                "the store has no complete NIFTY 50 daily bar".into(),
-            ));
+            return Err(no_history(format!(
+                "the store has no complete {} daily bar",
+                symbol.display_name()
+            )));
         }
         if vix.is_empty() {
             return Err(no_history(
@@ -304,7 +315,8 @@ impl<'a> EngineInputs<'a> {
                     .trading_days_between(origin, last_session)
                     .unwrap_or(0);
                 b.stale = Some(format!(
-                    "newest complete NIFTY 50 daily bar is {origin}, but the session of {last_session} has closed ({missing} session{} missing)",
+                    "newest complete {} daily bar is {origin}, but the session of {last_session} has closed ({missing} session{} missing)",
+                    symbol.display_name(),
                     if missing == 1 { "" } else { "s" }
                 ));
             }
@@ -425,6 +437,31 @@ impl<'a> EngineInputs<'a> {
         })
     }
 
+    /// The index this run computes.
+    pub fn symbol(&self) -> Symbol {
+        self.history.symbol()
+    }
+
+    /// The last India VIX close (percent) as the implied volatility of the index itself: only
+    /// NIFTY 50's (India VIX is computed from NIFTY options; NSE publishes no volatility index
+    /// for the other indices, whose implied vol must come from their own chain).
+    pub(crate) fn vix_as_index_iv(&self) -> Result<f64, Missing> {
+        if self.symbol() != Symbol::Nifty50 {
+            return Err(Missing::new(
+                format!(
+                    "no fresh {} option chain gives its implied volatility, and India VIX is NIFTY 50's, not {}'s",
+                    self.symbol().display_name(),
+                    self.symbol().display_name()
+                ),
+                format!("aegis fetch --chain --index {}", self.symbol().code()),
+            ));
+        }
+        self.vix_daily
+            .last()
+            .map(|b| b.close)
+            .ok_or_else(|| Missing::new("no India VIX close is stored", fix::DAILY))
+    }
+
     /// The as-of time in IST.
     pub fn as_of_ist(&self) -> DateTime<FixedOffset> {
         to_ist(self.as_of)
@@ -531,7 +568,8 @@ impl<'a> EngineInputs<'a> {
         };
         let mut out = vec![
             format!(
-                "NIFTY 50 daily bars {} .. {} ({})",
+                "{} daily bars {} .. {} ({})",
+                self.symbol().display_name(),
                 self.history.dates()[0],
                 self.origin(),
                 origin(self.nifty_origin)
@@ -544,7 +582,8 @@ impl<'a> EngineInputs<'a> {
         ];
         if let (Some(a), Some(b)) = (self.intraday.first(), self.intraday.last()) {
             out.push(format!(
-                "NIFTY 50 5-minute bars {} .. {} IST ({})",
+                "{} 5-minute bars {} .. {} IST ({})",
+                self.symbol().display_name(),
                 hhmm(to_ist(a.key)),
                 hhmm(to_ist(b.key)),
                 origin(self.intraday.origin())

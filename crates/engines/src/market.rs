@@ -13,8 +13,8 @@
 use aegis_calendar::MarketState;
 use aegis_ml::modelfile::Learner;
 use aegis_ml::regime::Regime;
+use aegis_model::Metric;
 use aegis_model::time::{ist_date, to_ist};
-use aegis_model::{Metric, Symbol};
 use chrono::Duration;
 
 use crate::blocks::{
@@ -245,7 +245,7 @@ fn session(cx: &EngineInputs<'_>) -> SessionInfo {
 /// The market block, with the spot the other views use.
 pub(crate) fn block(cx: &EngineInputs<'_>, spot: &SpotView) -> MarketBlock {
     MarketBlock {
-        symbol: Symbol::Nifty50,
+        symbol: cx.symbol(),
         spot: spot.metric.clone(),
         vix: vix(cx),
         regime: regime(cx),

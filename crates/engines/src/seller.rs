@@ -131,13 +131,11 @@ pub(crate) fn plan(cx: &EngineInputs<'_>) -> Result<Vec<PlannedExpiry>, Missing>
         }
         None => {
             let mut out = Vec::with_capacity(n);
-            let mut e = cal
-                .next_expiry(Symbol::Nifty50, cx.as_of)
-                .map_err(cal_err)?;
+            let mut e = cal.next_expiry(cx.symbol(), cx.as_of).map_err(cal_err)?;
             while out.len() < n {
-                out.push((e, cal.expiry_kind(Symbol::Nifty50, e).map_err(cal_err)?));
+                out.push((e, cal.expiry_kind(cx.symbol(), e).map_err(cal_err)?));
                 e = cal
-                    .weekly_expiry_on_or_after(Symbol::Nifty50, e.date() + Days::new(1))
+                    .weekly_expiry_on_or_after(cx.symbol(), e.date() + Days::new(1))
                     .map_err(cal_err)?;
             }
             out
@@ -171,10 +169,10 @@ fn windows_for(cx: &EngineInputs<'_>, k: usize) -> Result<Vec<Option<ExpiryWindo
         .enumerate()
         .map(|(t, &date)| {
             let found = (|| {
-                let (mut e, _) = next_expiry_after(cal, date)?;
+                let (mut e, _) = next_expiry_after(cal, cx.symbol(), date)?;
                 for _ in 0..k {
                     e = cal
-                        .weekly_expiry_on_or_after(Symbol::Nifty50, e + Days::new(1))?
+                        .weekly_expiry_on_or_after(cx.symbol(), e + Days::new(1))?
                         .date();
                 }
                 Ok::<_, CalendarError>((e, cal.trading_days_between(date, e)?))
@@ -467,7 +465,7 @@ fn safe_range(
         used = Some((sigma, chain));
         let step = cx
             .calendar
-            .try_contract_spec(Symbol::Nifty50, p.expiry)
+            .try_contract_spec(cx.symbol(), p.expiry)
             .map_err(|e| {
                 Missing::new(
                     format!("strike step of {}: {e}", p.expiry.date()),
@@ -507,9 +505,14 @@ struct History {
     sigma: Vec<Option<f64>>,
 }
 
-fn hit_rate(cx: &EngineInputs<'_>, hist: &Result<History, Missing>, step: f64) -> Metric<HitRate> {
+fn hit_rate(
+    cx: &EngineInputs<'_>,
+    hist: &Result<History, Missing>,
+    step: Result<f64, Missing>,
+) -> Metric<HitRate> {
     let value = (|| {
         let h = hist.as_ref().map_err(Clone::clone)?;
+        let step = step?;
         let r = saferange::hit_rate(
             &cx.history,
             &h.windows,
@@ -625,14 +628,20 @@ fn vol_snapshot(
     });
     let (iv_pct, iv_source, from_chain) = match chain_iv {
         Some(iv) => (100.0 * iv, "chain_atm_iv", true),
-        None => (
-            *vix.last()
-                .ok_or_else(|| Missing::new("no India VIX close is stored", fix::DAILY))?,
-            "india_vix",
-            false,
-        ),
+        None => (cx.vix_as_index_iv()?, "india_vix", false),
     };
-    let iv_percentile = percentile_rank(iv_pct, tail)
+    // The percentile of the implied vol over the past year: against India VIX's year for
+    // NIFTY 50; for the other indices (no history of their own implied vol) India VIX's own
+    // percentile, the market's implied-vol level, and the source says so.
+    let (ranked, iv_source) = if cx.symbol() == Symbol::Nifty50 {
+        (iv_pct, iv_source)
+    } else {
+        let last = *vix
+            .last()
+            .ok_or_else(|| Missing::new("no India VIX close is stored", fix::DAILY))?;
+        (last, "chain_atm_iv; percentile of india_vix")
+    };
+    let iv_percentile = percentile_rank(ranked, tail)
         .map_err(|e| Missing::new(format!("IV percentile: {e}"), fix::DAILY))?
         .get();
     let rv = shared.last_feature(cx, "rv_cc_20d")?;
@@ -711,11 +720,7 @@ fn stress(cx: &EngineInputs<'_>, shared: &Shared, p: &PlannedExpiry) -> Metric<E
         let (implied_move_pts, implied_move_source) = match straddle {
             Some(s) => (s, "atm_straddle"),
             None => {
-                let vix = cx
-                    .vix_daily
-                    .last()
-                    .ok_or_else(|| Missing::new("no India VIX close is stored", fix::DAILY))?
-                    .close;
+                let vix = cx.vix_as_index_iv()?;
                 (
                     spot * vix / 100.0 * (f64::from(p.sessions) / 252.0).sqrt(),
                     "india_vix",
@@ -927,11 +932,16 @@ pub(crate) fn block(cx: &EngineInputs<'_>, shared: &Shared, market: &MarketBlock
         .enumerate()
     {
         let (range, today) = safe_range(cx, shared, p);
-        let step = range
-            .value
-            .as_ref()
-            .map(|r| r.strike_step)
-            .unwrap_or(saferange::NIFTY_STRIKE_STEP);
+        let step = cx
+            .calendar
+            .try_contract_spec(cx.symbol(), p.expiry)
+            .map(|c| c.strike_step)
+            .map_err(|e| {
+                Missing::new(
+                    format!("strike step of {}: {e}", p.expiry.date()),
+                    "update aegis (the contract specifications)",
+                )
+            });
         let hist = windows_for(cx, k).and_then(|windows| {
             let sigma = sigmas_for(cx, shared, k, &windows)?;
             Ok(History { windows, sigma })

@@ -12,6 +12,7 @@ use crate::MlError;
 /// Complete daily bars, column-wise, with the VIX close of the same date (see the module docs).
 #[derive(Debug, Clone, PartialEq)]
 pub struct DailyHistory {
+    symbol: Symbol,
     dates: Vec<NaiveDate>,
     open: Vec<f64>,
     high: Vec<f64>,
@@ -46,6 +47,7 @@ impl DailyHistory {
         let vix_bars = vix_bars.as_ref().map(DailySeries::bars).unwrap_or(&[]);
         let n = nifty.len();
         let mut h = DailyHistory {
+            symbol: nifty.symbol(),
             dates: Vec::with_capacity(n),
             open: Vec::with_capacity(n),
             high: Vec::with_capacity(n),
@@ -69,7 +71,8 @@ impl DailyHistory {
         Ok(h)
     }
 
-    /// A history from raw columns (tests, simulations). Checks lengths, increasing dates and
+    /// A history of NIFTY 50 from raw columns (tests, simulations; see
+    /// [`DailyHistory::with_symbol`]). Checks lengths, increasing dates and
     /// `High ≥ max(Open, Close) ≥ min(Open, Close) ≥ Low > 0`.
     pub fn from_columns(
         dates: Vec<NaiveDate>,
@@ -114,6 +117,7 @@ impl DailyHistory {
             }
         }
         Ok(DailyHistory {
+            symbol: Symbol::Nifty50,
             dates,
             open,
             high,
@@ -123,10 +127,23 @@ impl DailyHistory {
         })
     }
 
+    /// The same history labelled as another index's ([`DailyHistory::from_columns`] gives
+    /// NIFTY 50's).
+    pub fn with_symbol(mut self, symbol: Symbol) -> Self {
+        self.symbol = symbol;
+        self
+    }
+
+    /// The index whose bars these are (expiry windows follow its expiry rules).
+    pub fn symbol(&self) -> Symbol {
+        self.symbol
+    }
+
     /// The first `n` rows (as if the data ended there).
     pub fn truncated(&self, n: usize) -> Self {
         let n = n.min(self.len());
         DailyHistory {
+            symbol: self.symbol,
             dates: self.dates[..n].to_vec(),
             open: self.open[..n].to_vec(),
             high: self.high[..n].to_vec(),
@@ -140,6 +157,7 @@ impl DailyHistory {
     pub fn since(&self, from: NaiveDate) -> Self {
         let s = self.dates.partition_point(|d| *d < from);
         DailyHistory {
+            symbol: self.symbol,
             dates: self.dates[s..].to_vec(),
             open: self.open[s..].to_vec(),
             high: self.high[s..].to_vec(),

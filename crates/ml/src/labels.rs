@@ -231,13 +231,15 @@ impl ExpiryWindow {
     }
 }
 
-/// The nearest weekly NIFTY expiry strictly after `date`'s close, and the sessions to it.
+/// The nearest expiry of `symbol`'s options strictly after `date`'s close (weekly where the
+/// index has weeklies, else monthly), and the sessions to it.
 pub fn next_expiry_after(
     calendar: &NseCalendar,
+    symbol: Symbol,
     date: NaiveDate,
 ) -> Result<(NaiveDate, u32), CalendarError> {
     let e = calendar
-        .weekly_expiry_on_or_after(Symbol::Nifty50, date + Days::new(1))?
+        .weekly_expiry_on_or_after(symbol, date + Days::new(1))?
         .date();
     Ok((e, calendar.trading_days_between(date, e)?))
 }
@@ -256,7 +258,7 @@ pub fn expiry_windows(
     dates
         .iter()
         .enumerate()
-        .map(|(t, &date)| match next_expiry_after(calendar, date) {
+        .map(|(t, &date)| match next_expiry_after(calendar, history.symbol(), date) {
             Ok((expiry, sessions)) => {
                 let end = history
                     .last_on_or_before(expiry)

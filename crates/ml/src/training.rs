@@ -191,6 +191,9 @@ pub struct TrainingData {
     pub windows: Vec<Option<ExpiryWindow>>,
     /// Rows with every feature present.
     pub complete_rows: Vec<usize>,
+    /// The index's strike step for the expiry after the last session (the grid the safe range
+    /// is rounded to in the backtest).
+    pub strike_step: f64,
 }
 
 fn cut(series: &DailySeries, from: NaiveDate) -> Result<DailySeries, TrainError> {
@@ -212,13 +215,20 @@ impl TrainingData {
         vix: &DailySeries,
         calendar: &NseCalendar,
     ) -> Result<Self, TrainError> {
-        let from =
+        // From the first covered year, or from the day the index's options were listed when
+        // later (expiry features and labels exist only from then on).
+        let covered =
             NaiveDate::from_ymd_opt(*calendar.covered_years().start(), 1, 1).expect("a valid year");
+        let listed = calendar
+            .options_listed_from(nifty.symbol())
+            .map_err(|e| TrainError::NoData(e.to_string()))?;
+        let from = covered.max(listed);
         let nifty = cut(nifty, from)?;
         let vix = cut(vix, from)?;
         if nifty.is_empty() {
             return Err(TrainError::NoData(format!(
-                "no complete NIFTY 50 daily bars on or after {from} (the NSE calendar covers {}..={}); import or fetch the daily history first",
+                "no complete {} daily bars on or after {from} (its options were listed from {listed}; the NSE calendar covers {}..={}); import or fetch the daily history first",
+                nifty.symbol().display_name(),
                 calendar.covered_years().start(),
                 calendar.covered_years().end()
             )));
@@ -233,6 +243,16 @@ impl TrainingData {
         let history = DailyHistory::new(&nifty, Some(&vix))?;
         debug_assert_eq!(frame.dates(), history.dates());
         let windows = labels::expiry_windows(&history, calendar)?;
+        let last = history.dates()[history.len() - 1];
+        let strike_step = labels::next_expiry_after(calendar, history.symbol(), last)
+            .and_then(|(e, _)| calendar.try_contract_spec(history.symbol(), aegis_model::Expiry(e)))
+            .map_err(|e| {
+                TrainError::NoData(format!(
+                    "the {} contract after {last} is not in the NSE calendar: {e}",
+                    history.symbol().display_name()
+                ))
+            })?
+            .strike_step;
         let complete_rows = frame.complete_rows();
         if complete_rows.is_empty() {
             return Err(TrainError::NoData(format!(
@@ -247,6 +267,7 @@ impl TrainingData {
             feature_set,
             windows,
             complete_rows,
+            strike_step,
         })
     }
 
@@ -1283,7 +1304,7 @@ pub fn safe_range_backtest(
             &data.windows,
             sigma_path,
             confidence,
-            saferange::NIFTY_STRIKE_STEP,
+            data.strike_step,
         )?,
         breach_curve: saferange::breach_curve(
             &data.history,

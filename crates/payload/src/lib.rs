@@ -14,6 +14,8 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+pub mod indices;
+
 use aegis_engines::blocks::{BuyerBlock, DirectionBlock, MarketBlock, SellerBlock};
 use aegis_engines::{Blocks, ENGINE_VERSION, EngineInputs};
 use aegis_ml::predictor::ModelSet;
@@ -226,7 +228,7 @@ pub fn assemble(
             schema_version: SCHEMA_VERSION,
             generated_at,
             data_as_of: inputs.data_as_of(),
-            symbol: Symbol::Nifty50,
+            symbol: inputs.symbol(),
             simulated: inputs.simulated(),
             health: Health {
                 status: HealthStatus::Ok,

@@ -1,12 +1,18 @@
-//! Simulated NIFTY option chains: NSE's listed expiries, strikes on the exchange grid, Black-76
-//! prices off a skewed smile, a quoted book on the 0.05 tick, and an open-interest profile.
+//! Simulated index option chains: NSE's listed expiries, strikes on the exchange grid, Black-76
+//! prices off a skewed smile, a quoted book on the 0.05 tick, and an open-interest profile. The
+//! same code serves every index; what differs is a [`ChainSpec`] (symbol, listing rule, size of the
+//! open interest, keyed-noise seed) and what the calendar says about the symbol.
 //!
-//! * **Expiries**: from the NSE calendar at the snapshot date: the next 4 weekly expiries, the next 3
-//!   monthlies, the next 3 quarterlies (March/June/September/December monthlies) and the June/December
-//!   half-yearlies within 5 years, as NSE lists them. Expiries beyond the years the calendar covers are
-//!   not listed (their dates would be guesses). An expiry is listed until 15:30 IST of its day.
-//! * **Strikes**: the contract's strike step (50) within ±4 % of spot, multiples of 100 out to ±10 %,
-//!   then multiples of 100 (expiries within 60 days) or 500 (later ones), out to
+//! * **Expiries**: from the NSE calendar's expiries of the symbol at the snapshot date, as NSE lists
+//!   them ([`Listing`]). NIFTY: the next 4 weekly expiries, the next 3 monthlies, the next 3
+//!   quarterlies (March/June/September/December monthlies) and the June/December half-yearlies
+//!   within 5 years. NIFTY BANK: weeklies while the calendar has them (none after November 2024), 3
+//!   monthlies and 3 quarterlies. FINNIFTY and MIDCPNIFTY: weeklies while they existed and 3 serial
+//!   monthlies. Expiries beyond the years the calendar covers are not listed (their dates would be
+//!   guesses). An expiry is listed until 15:30 IST of its day; a date before the symbol's options
+//!   were listed is refused with the calendar's error.
+//! * **Strikes**: the contract's strike step `s` (NIFTY 50) within ±4 % of spot, multiples of `2s`
+//!   out to ±10 %, then multiples of `2s` (expiries within 60 days) or `10s` (later ones), out to
 //!   `±(15 % + 10 %·min(1, √T))`.
 //! * **Prices**: Black-76 on `F = S·e^{(r−q)T}` with `DF = e^{−rT}`, `r` = [`RISK_FREE_RATE`],
 //!   `q` = [`DIVIDEND_YIELD`], `T` = calendar days from the snapshot to 15:30 IST of the expiry day
@@ -22,7 +28,7 @@
 //!   model price; a bid below one tick is absent. The last price is near the mid; NSE-style IV
 //!   (percent, 2 decimals) is reported for legs that traded.
 //! * **Open interest**: contracts, concentrated out of the money (calls above, puts below a sticky
-//!   centre that lags spot), larger at multiples of 500 and then 100, decaying with distance and
+//!   centre that lags spot), larger at multiples of `10s` and then `2s`, decaying with distance and
 //!   with time to expiry (nearest expiries most active, monthlies and quarterlies carrying more), with
 //!   persistent per-contract scatter. Change in OI is against the same function at the previous
 //!   session's close; volume is turnover on OI (highest near expiry and near the money) and never
@@ -43,7 +49,7 @@ use crate::rng::{keyed_normal, keyed_unit};
 
 /// Continuously compounded risk-free rate used to price the simulated chains.
 pub const RISK_FREE_RATE: f64 = 0.065;
-/// Continuous dividend yield of the simulated index (forward = spot·e^{(r−q)T}).
+/// Continuous dividend yield of every simulated index (forward = spot·e^{(r−q)T}).
 pub const DIVIDEND_YIELD: f64 = 0.013;
 /// Option premium tick, index points.
 pub const TICK: f64 = 0.05;
@@ -61,8 +67,9 @@ const SMILE_CURVATURE: f64 = 0.04;
 const SMILE_DAMPING: f64 = 0.5;
 /// Horizon of the VIX, in calendar days.
 const VIX_DAYS: f64 = 30.0;
-/// Open interest (contracts of a 75-unit lot) at a peak strike of an expiry with activity 1 and a
-/// profile width of [`OI_REFERENCE_WIDTH`].
+/// Open interest (NIFTY contracts of a 75-unit lot) at a peak strike of an expiry with activity 1
+/// and a profile width of [`OI_REFERENCE_WIDTH`]; other indices scale it by
+/// [`ChainSpec::contract_scale`].
 const OI_SCALE: f64 = 60_000.0;
 /// Profile width (log-moneyness) at which the peak is `OI_SCALE`; wider profiles spread the same
 /// total over more strikes.
@@ -76,6 +83,51 @@ const TAG_OI_DAY: u64 = 0x6F69_6461;
 const TAG_VOLUME: u64 = 0x766F_6C75;
 const TAG_ABSENT: u64 = 0x6162_736E;
 const TAG_LAST: u64 = 0x6C61_7374;
+
+/// Which expiries NSE lists for an index: the nearest ones of each kind the calendar knows.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Listing {
+    /// Nearest weekly (non-monthly) expiries listed.
+    pub weeklies: usize,
+    /// Nearest monthly expiries listed.
+    pub monthlies: usize,
+    /// Nearest quarterly (March/June/September/December monthly) expiries listed.
+    pub quarterlies: usize,
+    /// Whether the June/December monthlies within 5 years are listed (NIFTY's long-dated options).
+    pub half_yearlies: bool,
+}
+
+/// What makes one index's chains its own.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct ChainSpec {
+    /// The index (expiries and contract specifications come from the calendar for it).
+    pub symbol: Symbol,
+    /// Which expiries are listed.
+    pub listing: Listing,
+    /// Open interest relative to NIFTY's at equal units per lot (1 for NIFTY): the index's share of
+    /// NIFTY's notional open interest over its level per NIFTY point.
+    pub contract_scale: f64,
+    /// Seed of the keyed noise (open-interest scatter, volume, absent legs, last prices), so that
+    /// indices sharing strikes and expiries do not share their scatter.
+    pub noise_seed: u64,
+}
+
+impl ChainSpec {
+    /// NIFTY 50's chains as [`crate::simulate`] builds them.
+    pub(crate) fn nifty(seed: u64) -> Self {
+        ChainSpec {
+            symbol: Symbol::Nifty50,
+            listing: Listing {
+                weeklies: 4,
+                monthlies: 3,
+                quarterlies: 3,
+                half_yearlies: true,
+            },
+            contract_scale: 1.0,
+            noise_seed: seed,
+        }
+    }
+}
 
 /// The market at one instant, as the chain needs it.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -125,12 +177,23 @@ pub(crate) fn years_to_expiry(at: DateTime<Utc>, e: Expiry) -> Years {
     Years::from_calendar_days(secs / 86_400.0)
 }
 
-/// The expiries NSE lists at `at` (see the module documentation).
-fn listed_expiries(cal: &NseCalendar, at: DateTime<Utc>) -> Result<Vec<Listed>, SimError> {
+/// The expiries of `symbol` NSE lists at `at` under `listing` (see the module documentation).
+fn listed_expiries(
+    cal: &NseCalendar,
+    symbol: Symbol,
+    listing: &Listing,
+    at: DateTime<Utc>,
+) -> Result<Vec<Listed>, SimError> {
     let date = ist_date(at);
+    // Before the symbol's options were listed there is no chain: the calendar says so by name.
+    if let Err(e @ aegis_calendar::CalendarError::NotListed { .. }) =
+        cal.monthly_expiry_on_or_after(symbol, date)
+    {
+        return Err(e.into());
+    }
     let last_covered =
         NaiveDate::from_ymd_opt(*cal.covered_years().end(), 12, 31).expect("31 December exists");
-    let all = cal.expiries_between(Symbol::Nifty50, date, last_covered)?;
+    let all = cal.expiries_between(symbol, date, last_covered)?;
     let alive: Vec<(Expiry, ExpiryKind)> = all
         .into_iter()
         .filter(|(e, _)| expiry_instant(*e) > at)
@@ -146,27 +209,29 @@ fn listed_expiries(cal: &NseCalendar, at: DateTime<Utc>) -> Result<Vec<Listed>, 
         alive
             .iter()
             .filter(|(_, k)| !is_monthly(k))
-            .take(4)
+            .take(listing.weeklies)
             .map(|x| x.0),
     );
     chosen.extend(
         alive
             .iter()
             .filter(|(_, k)| is_monthly(k))
-            .take(3)
+            .take(listing.monthlies)
             .map(|x| x.0),
     );
     chosen.extend(
         alive
             .iter()
             .filter(|(e, k)| is_monthly(k) && quarter(e))
-            .take(3)
+            .take(listing.quarterlies)
             .map(|x| x.0),
     );
     chosen.extend(
         alive
             .iter()
-            .filter(|(e, k)| is_monthly(k) && half_year(e) && e.date() <= horizon)
+            .filter(|(e, k)| {
+                listing.half_yearlies && is_monthly(k) && half_year(e) && e.date() <= horizon
+            })
             .map(|x| x.0),
     );
     chosen.sort();
@@ -184,10 +249,15 @@ fn listed_expiries(cal: &NseCalendar, at: DateTime<Utc>) -> Result<Vec<Listed>, 
         .collect())
 }
 
-/// The strike grid of one expiry around `spot`.
+/// The strike grid of one expiry around `spot`, for the contract's strike step `step`.
 fn strikes(spot: f64, years: f64, step: f64) -> Vec<f64> {
     let half_width = 0.15 + 0.10 * years.sqrt().min(1.0);
-    let far_step = if years * 365.0 <= 60.0 { 100.0 } else { 500.0 };
+    let mid_step = 2.0 * step;
+    let far_step = if years * 365.0 <= 60.0 {
+        mid_step
+    } else {
+        10.0 * step
+    };
     let lo = (spot * (1.0 - half_width) / step).ceil() as i64;
     let hi = (spot * (1.0 + half_width) / step).floor() as i64;
     (lo.max(1)..=hi)
@@ -197,7 +267,7 @@ fn strikes(spot: f64, years: f64, step: f64) -> Vec<f64> {
             if dist <= 0.04 {
                 true
             } else if dist <= 0.10 {
-                k % 100.0 == 0.0
+                k % mid_step == 0.0
             } else {
                 k % far_step == 0.0
             }
@@ -266,11 +336,11 @@ fn activity(days: f64, listed: &Listed) -> f64 {
     a
 }
 
-/// Relative open interest by strike roundness.
-fn roundness(strike: f64) -> f64 {
-    if strike % 500.0 == 0.0 {
+/// Relative open interest by strike roundness (multiples of ten and of two strike steps).
+fn roundness(strike: f64, step: f64) -> f64 {
+    if strike % (10.0 * step) == 0.0 {
         2.6
-    } else if strike % 100.0 == 0.0 {
+    } else if strike % (2.0 * step) == 0.0 {
         1.5
     } else {
         0.7
@@ -280,6 +350,8 @@ fn roundness(strike: f64) -> f64 {
 /// Open-interest inputs that do not depend on the strike.
 struct OiContext {
     seed: u64,
+    /// The contract's strike step (for strike roundness).
+    step: f64,
     listed: Listed,
     anchor: f64,
     /// Profile width in log-moneyness.
@@ -291,8 +363,10 @@ struct OiContext {
 }
 
 impl OiContext {
+    #[allow(clippy::too_many_arguments)]
     fn new(
         seed: u64,
+        step: f64,
         listed: Listed,
         state: &ChainState,
         atm: f64,
@@ -303,6 +377,7 @@ impl OiContext {
         let width = (1.1 * atm * years.sqrt()).clamp(0.012, 0.15);
         OiContext {
             seed,
+            step,
             listed,
             anchor: state.anchor,
             width,
@@ -339,8 +414,12 @@ impl OiContext {
             OptionSide::Call => 1.0,
             OptionSide::Put => 1.08,
         };
-        (self.scale * shape * roundness(strike) * side_weight * (0.2 * contract + 0.1 * day).exp())
-            .round()
+        (self.scale
+            * shape
+            * roundness(strike, self.step)
+            * side_weight
+            * (0.2 * contract + 0.1 * day).exp())
+        .round()
     }
 }
 
@@ -348,25 +427,28 @@ impl OiContext {
 pub(crate) fn build_chain(
     cal: &NseCalendar,
     model: &VolModel,
-    seed: u64,
+    chain_spec: &ChainSpec,
     snap: &Snapshot,
 ) -> Result<OptionChain, SimError> {
+    let seed = chain_spec.noise_seed;
+    let symbol = chain_spec.symbol;
     let now = &snap.now;
     let prev = &snap.prev;
-    let listed_now = listed_expiries(cal, now.at)?;
-    let listed_prev = listed_expiries(cal, prev.at)?;
+    let listed_now = listed_expiries(cal, symbol, &chain_spec.listing, now.at)?;
+    let listed_prev = listed_expiries(cal, symbol, &chain_spec.listing, prev.at)?;
     let (today, yesterday) = (day_key(now.at), day_key(prev.at));
     let mut rows = Vec::new();
     for listed in &listed_now {
         let e = listed.expiry;
-        let spec = cal.try_contract_spec(Symbol::Nifty50, e)?;
-        let lot_scale = 75.0 / f64::from(spec.lot_size);
+        let spec = cal.try_contract_spec(symbol, e)?;
+        let lot_scale = 75.0 / f64::from(spec.lot_size) * chain_spec.contract_scale;
         let t = years_to_expiry(now.at, e).0;
         let forward = now.spot * ((RISK_FREE_RATE - DIVIDEND_YIELD) * t).exp();
         let df = DiscountFactor::from_rate(RISK_FREE_RATE, Years(t));
         let atm = atm_vol(model, now, t);
         let oi_now = OiContext::new(
             seed,
+            spec.strike_step,
             *listed,
             now,
             atm,
@@ -378,6 +460,7 @@ pub(crate) fn build_chain(
             let t_prev = years_to_expiry(prev.at, e).0;
             OiContext::new(
                 seed,
+                spec.strike_step,
                 *l,
                 prev,
                 atm_vol(model, prev, t_prev),
@@ -455,7 +538,7 @@ pub(crate) fn build_chain(
     }
     let expiries = listed_now.iter().map(|l| l.expiry).collect();
     OptionChain::new(
-        Symbol::Nifty50,
+        symbol,
         to_ist(now.at),
         now.spot,
         expiries,
@@ -478,11 +561,16 @@ mod tests {
     #[test]
     fn lists_the_expiries_nse_listed() {
         let cal = NseCalendar::new();
-        let got: Vec<String> = listed_expiries(&cal, ist_at(d(2025, 7, 16), 15, 30))
-            .unwrap()
-            .iter()
-            .map(|l| l.expiry.nse_format())
-            .collect();
+        let got: Vec<String> = listed_expiries(
+            &cal,
+            Symbol::Nifty50,
+            &ChainSpec::nifty(0).listing,
+            ist_at(d(2025, 7, 16), 15, 30),
+        )
+        .unwrap()
+        .iter()
+        .map(|l| l.expiry.nse_format())
+        .collect();
         // NSE listed 17/24/31-Jul, 07/14/28-Aug, 25-Sep, 24-Dec-2025, 26-Mar, 25-Jun and 31-Dec-2026
         // (then later half-yearlies): four weeklies, three monthlies, the next quarterlies and the
         // half-yearlies. From September 2025 NSE moved every expiry to Tuesday (re-dating the
@@ -508,8 +596,9 @@ mod tests {
     fn an_expiry_is_listed_until_its_close() {
         let cal = NseCalendar::new();
         let day = d(2026, 11, 17); // a Tuesday weekly
-        let before = listed_expiries(&cal, ist_at(day, 15, 29)).unwrap();
-        let after = listed_expiries(&cal, ist_at(day, 15, 30)).unwrap();
+        let listing = &ChainSpec::nifty(0).listing;
+        let before = listed_expiries(&cal, Symbol::Nifty50, listing, ist_at(day, 15, 29)).unwrap();
+        let after = listed_expiries(&cal, Symbol::Nifty50, listing, ist_at(day, 15, 30)).unwrap();
         assert_eq!(before[0].expiry, Expiry(day));
         assert!(after[0].expiry > Expiry(day));
     }

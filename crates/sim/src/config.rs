@@ -131,6 +131,25 @@ pub enum SimError {
         /// The broken rule.
         source: ChainError,
     },
+    /// [`crate::simulate_index`] was asked for an index it does not derive.
+    #[error(
+        "simulate_index derives NIFTYBANK, FINNIFTY and MIDCAPSELECT from a simulated NIFTY market, not {symbol}: \
+         NIFTY 50 and India VIX come from `simulate` itself (SimMarket.nifty_daily, vix_daily, ...)"
+    )]
+    NotDerived {
+        /// The symbol asked for.
+        symbol: aegis_model::Symbol,
+    },
+    /// The NIFTY market given to [`crate::simulate_index`] is not the one `simulate` produces for
+    /// the configuration given with it.
+    #[error(
+        "the SimMarket passed to simulate_index was not simulated from this SimConfig ({detail}): \
+         pass the market that simulate(config, cal) returned for the same config and calendar"
+    )]
+    MarketMismatch {
+        /// What differs.
+        detail: String,
+    },
     /// A pricing input out of its domain: a bug in the simulator.
     #[error("pricing an option of the simulated chain failed (simulator bug): {0}")]
     Pricing(#[from] InputError),

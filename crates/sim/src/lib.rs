@@ -16,7 +16,12 @@
 //!   NSE lists, priced by Black-76 off a skewed smile, with a book on the 0.05 tick and an
 //!   open-interest profile (see the `chain` module documentation in the source).
 //!
-//! Everything carries [`DataOrigin::Simulated`](aegis_model::DataOrigin::Simulated). Same seed and
+//! [`simulate_index`] derives NIFTY BANK, FINNIFTY and NIFTY MIDCAP SELECT from such a market (the
+//! same dates, sessions and snapshot times; returns `α + β·NIFTY's + idiosyncratic noise`, per
+//! minute; option chains with the index's own expiries, lot sizes and strike steps from the
+//! calendar), so the indices move together like the real ones.
+//!
+//! Everything carries [`DataOrigin::Simulated`]. Same seed and
 //! configuration → bit-identical output (integer PRNG, xoshiro256**; floating point from `std` only).
 //!
 //! If [`SimConfig::end`] falls inside a session, the last daily bar is partial (OHLC of the
@@ -40,6 +45,7 @@
 
 mod chain;
 mod config;
+mod index;
 mod model;
 mod path;
 mod rng;
@@ -56,8 +62,9 @@ use chrono::NaiveDate;
 
 pub use chain::{DIVIDEND_YIELD, RISK_FREE_RATE, TICK};
 pub use config::{SimConfig, SimError};
+pub use index::{SimIndex, simulate_index};
 
-use chain::{ChainState, Snapshot};
+use chain::{ChainSpec, ChainState, Snapshot};
 use model::{VOL_MODEL, trading_days_in};
 use path::{DayPath, DayShocks, Jump, LogOhlc};
 use rng::Rng;
@@ -92,58 +99,78 @@ impl SimMarket {
     /// A one-paragraph description of what was simulated.
     pub fn summary(&self) -> String {
         let mut s = format!("simulated market (seed {}): ", self.seed);
-        if let (Some(first), Some(last)) = (self.nifty_daily.first(), self.nifty_daily.last()) {
-            s += &format!(
-                "NIFTY 50 {} daily bars {} .. {}{}, from {:.2} to {:.2}",
-                self.nifty_daily.len(),
-                first.key,
-                last.key,
-                if last.partial { " (last partial)" } else { "" },
-                first.open,
-                last.close
-            );
-        }
+        s += &daily_summary(Symbol::Nifty50, &self.nifty_daily);
         if let Some(v) = self.vix_daily.last() {
             s += &format!("; India VIX {:.2}", v.close);
         }
-        let sessions = {
-            let mut dates: Vec<NaiveDate> = self
-                .nifty_5m
-                .bars()
-                .iter()
-                .map(|b| aegis_model::time::ist_date(b.key))
-                .collect();
-            dates.dedup();
-            dates.len()
-        };
-        s += &format!(
-            "; {} five-minute bars over {} sessions",
-            self.nifty_5m.len(),
-            sessions
-        );
-        if let (Some(first), Some(last)) = (self.chains.first(), self.chains.last()) {
-            s += &format!(
-                "; {} option-chain snapshots {} .. {} (latest: {} expiries, {} strikes)",
-                self.chains.len(),
-                first.timestamp.format("%Y-%m-%d %H:%M IST"),
-                last.timestamp.format("%Y-%m-%d %H:%M IST"),
-                last.expiries.len(),
-                last.rows.len()
-            );
-        }
-        if !self.sessions_without_intraday.is_empty() {
-            let days: Vec<String> = self
-                .sessions_without_intraday
-                .iter()
-                .map(|d| d.to_string())
-                .collect();
-            s += &format!(
-                "; no intraday data on {} (session hours not in the calendar)",
-                days.join(", ")
-            );
-        }
+        s += &intraday_summary(&self.nifty_5m);
+        s += &chains_summary(&self.chains);
+        s += &no_intraday_summary(&self.sessions_without_intraday);
         s
     }
+}
+
+/// "NIFTY 50 2480 daily bars 2016-11-28 .. 2026-11-25, from 8012.30 to 25100.10" (empty when there
+/// are no bars).
+fn daily_summary(symbol: Symbol, daily: &DailySeries) -> String {
+    match (daily.first(), daily.last()) {
+        (Some(first), Some(last)) => format!(
+            "{} {} daily bars {} .. {}{}, from {:.2} to {:.2}",
+            symbol.display_name(),
+            daily.len(),
+            first.key,
+            last.key,
+            if last.partial { " (last partial)" } else { "" },
+            first.open,
+            last.close
+        ),
+        _ => String::new(),
+    }
+}
+
+/// "; 4425 five-minute bars over 59 sessions".
+fn intraday_summary(bars: &IntradaySeries) -> String {
+    let sessions = {
+        let mut dates: Vec<NaiveDate> = bars
+            .bars()
+            .iter()
+            .map(|b| aegis_model::time::ist_date(b.key))
+            .collect();
+        dates.dedup();
+        dates.len()
+    };
+    format!(
+        "; {} five-minute bars over {} sessions",
+        bars.len(),
+        sessions
+    )
+}
+
+/// "; 34 option-chain snapshots … (latest: … expiries, … strikes)" (empty without chains).
+fn chains_summary(chains: &[OptionChain]) -> String {
+    match (chains.first(), chains.last()) {
+        (Some(first), Some(last)) => format!(
+            "; {} option-chain snapshots {} .. {} (latest: {} expiries, {} strikes)",
+            chains.len(),
+            first.timestamp.format("%Y-%m-%d %H:%M IST"),
+            last.timestamp.format("%Y-%m-%d %H:%M IST"),
+            last.expiries.len(),
+            last.rows.len()
+        ),
+        _ => String::new(),
+    }
+}
+
+/// "; no intraday data on … (session hours not in the calendar)" (empty when there are none).
+fn no_intraday_summary(days: &[NaiveDate]) -> String {
+    if days.is_empty() {
+        return String::new();
+    }
+    let days: Vec<String> = days.iter().map(|d| d.to_string()).collect();
+    format!(
+        "; no intraday data on {} (session hours not in the calendar)",
+        days.join(", ")
+    )
 }
 
 /// Day-level results of the first pass.
@@ -199,9 +226,21 @@ impl Weights {
     }
 }
 
+/// What pass 1 settles for the whole window.
+struct FirstPass {
+    /// Each day's draws.
+    draws: Vec<DayDraws>,
+    /// Daily drift (log) that makes the last close land on the target.
+    drift: f64,
+    /// Log of the VIX before the first day.
+    start_log_vix: f64,
+    /// The index's log return over the window, `ln(last close / start level)` before rounding.
+    total_log_return: f64,
+}
+
 /// Pass 1: the variance process, jumps and VIX, day by day; returns the draws and the drift that
 /// makes the last close land on the target.
-fn first_pass(config: &SimConfig, plan: &Plan, weights: &Weights) -> (Vec<DayDraws>, f64, f64) {
+fn first_pass(config: &SimConfig, plan: &Plan, weights: &Weights) -> FirstPass {
     let model = VOL_MODEL;
     let mut main = Rng::new(config.seed);
     let target_log = (config.end_level / config.start_level).ln() + 0.03 * main.normal();
@@ -246,7 +285,12 @@ fn first_pass(config: &SimConfig, plan: &Plan, weights: &Weights) -> (Vec<DayDra
         log_h = next_log_h;
     }
     let drift = (target_log - total_shock) / plan.days.len() as f64;
-    (draws, drift, start_log_vix)
+    FirstPass {
+        draws,
+        drift,
+        start_log_vix,
+        total_log_return: total_shock + drift * plan.days.len() as f64,
+    }
 }
 
 /// What pass 2 keeps of each day for the chains.
@@ -270,7 +314,12 @@ pub fn simulate(config: &SimConfig, cal: &NseCalendar) -> Result<SimMarket, SimE
     let weights = Weights {
         regular: model.minute_weights(session::REGULAR_MINUTES),
     };
-    let (draws, drift, start_log_vix) = first_pass(config, &plan, &weights);
+    let FirstPass {
+        draws,
+        drift,
+        start_log_vix,
+        ..
+    } = first_pass(config, &plan, &weights);
 
     let n = plan.days.len();
     let intraday_from = n.saturating_sub(config.intraday_sessions as usize);
@@ -339,7 +388,15 @@ pub fn simulate(config: &SimConfig, cal: &NseCalendar) -> Result<SimMarket, SimE
     }
 
     let latest = latest.expect("a plan has days");
-    let chains = chains(config, cal, &plan, &draws, &closes, &latest)?;
+    let chains = chains(
+        config,
+        cal,
+        &ChainSpec::nifty(config.seed),
+        &plan,
+        &draws,
+        &closes,
+        &latest,
+    )?;
     Ok(SimMarket {
         seed: config.seed,
         nifty_daily: series(
@@ -404,9 +461,12 @@ fn close_state(plan: &Plan, draws: &[DayDraws], closes: &[DayClose], day: usize)
     }
 }
 
+/// The chain snapshots of an index (NIFTY or one derived from it) whose closes, VIX-like implied
+/// vol levels and latest-session path are given.
 fn chains(
     config: &SimConfig,
     cal: &NseCalendar,
+    chain_spec: &ChainSpec,
     plan: &Plan,
     draws: &[DayDraws],
     closes: &[DayClose],
@@ -449,6 +509,6 @@ fn chains(
     }
     snapshots
         .iter()
-        .map(|s| chain::build_chain(cal, &VOL_MODEL, config.seed, s))
+        .map(|s| chain::build_chain(cal, &VOL_MODEL, chain_spec, s))
         .collect()
 }

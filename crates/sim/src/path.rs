@@ -71,10 +71,7 @@ impl DayPath {
         for (m, w) in weights.iter().enumerate() {
             let v = intraday_var * w;
             let b = v.sqrt() * rng.normal() + self.drift_per_minute;
-            // Max and min of a Brownian bridge from 0 to b with variance v (Devroye, "Non-Uniform
-            // Random Variate Generation"): (b ± √(b² − 2v·ln U)) / 2.
-            let hi = 0.5 * (b + (b * b - 2.0 * v * rng.uniform().ln()).sqrt());
-            let lo = 0.5 * (b - (b * b - 2.0 * v * rng.uniform().ln()).sqrt());
+            let (hi, lo) = bridge_extremes(rng, b, v);
             let (step, hi, lo) = match shocks.jump {
                 Some(Jump {
                     size,
@@ -123,6 +120,15 @@ impl DayPath {
             close: levels[to],
         }
     }
+}
+
+/// Highest and lowest point of a Brownian bridge from 0 to `b` with variance `v` over its span
+/// (Devroye, "Non-Uniform Random Variate Generation"): `(b ± √(b² − 2v·ln U)) / 2`, one uniform
+/// each, the high first.
+pub(crate) fn bridge_extremes(rng: &mut Rng, b: f64, v: f64) -> (f64, f64) {
+    let hi = 0.5 * (b + (b * b - 2.0 * v * rng.uniform().ln()).sqrt());
+    let lo = 0.5 * (b - (b * b - 2.0 * v * rng.uniform().ln()).sqrt());
+    (hi, lo)
 }
 
 /// OHLC in log price.

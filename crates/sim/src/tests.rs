@@ -18,20 +18,20 @@ use proptest::prelude::*;
 use crate::chain::years_to_expiry;
 use crate::{DIVIDEND_YIELD, RISK_FREE_RATE, SimConfig, SimError, SimMarket, TICK, simulate};
 
-fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+pub(crate) fn d(y: i32, m: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, day).unwrap()
 }
 
-fn market() -> &'static SimMarket {
+pub(crate) fn market() -> &'static SimMarket {
     static MARKET: OnceLock<SimMarket> = OnceLock::new();
     MARKET.get_or_init(|| simulate(&SimConfig::default(), &NseCalendar::new()).unwrap())
 }
 
-fn log_returns(closes: &[f64]) -> Vec<f64> {
+pub(crate) fn log_returns(closes: &[f64]) -> Vec<f64> {
     closes.windows(2).map(|w| (w[1] / w[0]).ln()).collect()
 }
 
-fn mean(x: &[f64]) -> f64 {
+pub(crate) fn mean(x: &[f64]) -> f64 {
     x.iter().sum::<f64>() / x.len() as f64
 }
 
@@ -44,7 +44,7 @@ fn autocorrelation(x: &[f64], lag: usize) -> f64 {
         / var
 }
 
-fn correlation(a: &[f64], b: &[f64]) -> f64 {
+pub(crate) fn correlation(a: &[f64], b: &[f64]) -> f64 {
     let (ma, mb) = (mean(a), mean(b));
     let cov: f64 = a.iter().zip(b).map(|(x, y)| (x - ma) * (y - mb)).sum();
     let va: f64 = a.iter().map(|x| (x - ma).powi(2)).sum();
@@ -287,7 +287,9 @@ fn intraday_volatility_is_u_shaped() {
 }
 
 /// Groups intraday bars by IST date.
-fn sessions(bars: &[Candle<DateTime<Utc>>]) -> Vec<(NaiveDate, &[Candle<DateTime<Utc>>])> {
+pub(crate) fn sessions(
+    bars: &[Candle<DateTime<Utc>>],
+) -> Vec<(NaiveDate, &[Candle<DateTime<Utc>>])> {
     let mut out = Vec::new();
     let mut start = 0;
     for i in 1..=bars.len() {
@@ -431,13 +433,13 @@ fn a_run_inside_a_session_ends_with_a_partial_day() {
 // ------------------------------------------------------------------ option chains
 
 /// Forward and discount factor of an expiry at a chain's timestamp, as the simulator defines them.
-fn forward_and_df(c: &OptionChain, e: Expiry) -> (f64, f64, f64) {
+pub(crate) fn forward_and_df(c: &OptionChain, e: Expiry) -> (f64, f64, f64) {
     let t = years_to_expiry(c.timestamp.with_timezone(&Utc), e).0;
     let f = c.underlying * ((RISK_FREE_RATE - DIVIDEND_YIELD) * t).exp();
     (f, (-RISK_FREE_RATE * t).exp(), t)
 }
 
-fn two_sided(q: &Option<OptionQuote>) -> Option<(f64, f64)> {
+pub(crate) fn two_sided(q: &Option<OptionQuote>) -> Option<(f64, f64)> {
     q.as_ref().and_then(|q| Some((q.bid?, q.ask?)))
 }
 

@@ -448,6 +448,7 @@ mod tests {
         assert!(matches!(e, StoreError::ReadOnly { .. }), "{e:?}");
         assert!(e.to_string().contains("ro.sqlite"), "{e}");
         let run = RunRecord {
+            symbol: Symbol::Nifty50,
             started_at: Utc::now(),
             finished_at: None,
             status: RunStatus::Failed,

@@ -406,7 +406,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schema::{APPLICATION_ID, MIGRATIONS};
+    use crate::schema::{APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION};
     use crate::test_support::{dump, yahoo_daily};
     use aegis_model::Symbol;
 
@@ -687,9 +687,10 @@ mod tests {
             .unwrap()
     }
 
-    /// A store written at schema version 1 is migrated to 2 on open, its data intact.
+    /// A store written at schema version 1 is migrated to the current version on open, its
+    /// data intact (its runs were NIFTY 50 runs).
     #[test]
-    fn a_version_1_store_migrates_to_2_with_its_data() {
+    fn a_version_1_store_migrates_with_its_data() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("v1.sqlite");
         let nifty = yahoo_daily("nifty50_daily_yahoo.csv", Symbol::Nifty50);
@@ -699,7 +700,9 @@ mod tests {
         drop(store);
         let raw = rusqlite::Connection::open(&path).unwrap();
         raw.execute_batch(
-            "DROP TABLE participant_oi; DROP TABLE fii_dii_activity; PRAGMA user_version = 1;",
+            "DROP TABLE participant_oi; DROP TABLE fii_dii_activity; \
+             DROP INDEX runs_symbol; ALTER TABLE runs DROP COLUMN symbol; PRAGMA user_version = 1; \
+             INSERT INTO runs (started_at, status) VALUES ('2025-11-28T10:00:00.000000000Z', 'ok');",
         )
         .unwrap();
         let reference = rusqlite::Connection::open_in_memory().unwrap();
@@ -722,7 +725,7 @@ mod tests {
                 e,
                 StoreError::NeedsMigration {
                     found: 1,
-                    required: 2,
+                    required: SCHEMA_VERSION,
                     ..
                 }
             ),
@@ -738,8 +741,10 @@ mod tests {
             .conn
             .pragma_query_value(None, "application_id", |r| r.get(0))
             .unwrap();
-        assert_eq!((version, app), (2, APPLICATION_ID));
+        assert_eq!((version, app), (i64::from(SCHEMA_VERSION), APPLICATION_ID));
         assert_eq!(store.daily(Symbol::Nifty50).unwrap(), nifty, "data intact");
+        let old_run = store.run(1).unwrap().expect("the version-1 run is kept");
+        assert_eq!(old_run.symbol, Symbol::Nifty50);
         assert_eq!(
             store
                 .upsert_participant_oi(&oi_day(d(25), 1.0))

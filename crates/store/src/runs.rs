@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 use std::fmt;
 
-use aegis_model::Status;
+use aegis_model::{Status, Symbol};
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
 
@@ -52,6 +52,8 @@ impl fmt::Display for RunStatus {
 /// One pipeline run, as recorded by [`Store::record_run`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunRecord {
+    /// The index the run computed.
+    pub symbol: Symbol,
     /// When the run started.
     pub started_at: DateTime<Utc>,
     /// When it finished, if it did.
@@ -106,6 +108,14 @@ pub(crate) fn is_sha256_hex(s: &str) -> bool {
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
+fn stored_symbol(path: &std::path::Path, code: &str) -> Result<Symbol, StoreError> {
+    code.parse().map_err(|_| StoreError::BadStoredValue {
+        path: path.to_path_buf(),
+        table: "runs",
+        detail: format!("unknown index `{code}`"),
+    })
+}
+
 fn parse_time(
     path: &std::path::Path,
     table: &'static str,
@@ -140,9 +150,10 @@ impl Store {
             .transpose()?;
         self.write("recording a run", |tx, path, _| {
             tx.execute(
-                "INSERT INTO runs (started_at, finished_at, status, exit_code, message, payload_sha256) \
-                 VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO runs (symbol, started_at, finished_at, status, exit_code, message, payload_sha256) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?)",
                 params![
+                    run.symbol.code(),
                     started,
                     finished,
                     run.status.code(),
@@ -162,7 +173,7 @@ impl Store {
         let row = self
             .conn
             .query_row(
-                "SELECT started_at, finished_at, status, exit_code, message, payload_sha256 FROM runs WHERE id = ?",
+                "SELECT started_at, finished_at, status, exit_code, message, payload_sha256, symbol FROM runs WHERE id = ?",
                 [run_id],
                 |r| {
                     Ok((
@@ -172,14 +183,16 @@ impl Store {
                         r.get::<_, Option<i32>>(3)?,
                         r.get::<_, Option<String>>(4)?,
                         r.get::<_, Option<String>>(5)?,
+                        r.get::<_, String>(6)?,
                     ))
                 },
             )
             .optional()
             .ctx(path, "reading a run")?;
         row.map(
-            |(started, finished, status, exit_code, message, payload_sha256)| {
+            |(started, finished, status, exit_code, message, payload_sha256, symbol)| {
                 Ok(RunRecord {
+                    symbol: stored_symbol(path, &symbol)?,
                     started_at: parse_time(path, "runs", &started)?,
                     finished_at: finished.map(|f| parse_time(path, "runs", &f)).transpose()?,
                     status: RunStatus::from_code(&status).ok_or_else(|| {
@@ -297,15 +310,16 @@ impl Store {
         })
     }
 
-    /// The most recently generated stored payload, if any.
-    pub fn latest_payload(&self) -> Result<Option<StoredPayload>, StoreError> {
+    /// The most recently generated stored payload of an index, if any.
+    pub fn latest_payload(&self, symbol: Symbol) -> Result<Option<StoredPayload>, StoreError> {
         let path = &self.path;
         let row = self
             .conn
             .query_row(
-                "SELECT run_id, generated_at, data_as_of, body FROM payloads \
-                 ORDER BY generated_at DESC, run_id DESC LIMIT 1",
-                [],
+                "SELECT p.run_id, p.generated_at, p.data_as_of, p.body FROM payloads p \
+                 JOIN runs r ON r.id = p.run_id WHERE r.symbol = ? \
+                 ORDER BY p.generated_at DESC, p.run_id DESC LIMIT 1",
+                [symbol.code()],
                 |r| {
                     Ok((
                         r.get::<_, i64>(0)?,
@@ -328,9 +342,11 @@ impl Store {
         .transpose()
     }
 
-    /// The history of one metric, oldest first (by data as-of time, then run), from `from` on.
+    /// The history of one metric of an index, oldest first (by data as-of time, then run),
+    /// from `from` on.
     pub fn metric_history(
         &self,
+        symbol: Symbol,
         metric: &str,
         from: Option<DateTime<Utc>>,
     ) -> Result<Vec<MetricPoint>, StoreError> {
@@ -343,12 +359,14 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare_cached(
-                "SELECT at, run_id, value, status FROM metric_history WHERE metric = ? AND at >= ? \
-                 ORDER BY at, run_id",
+                "SELECT m.at, m.run_id, m.value, m.status FROM metric_history m \
+                 JOIN runs r ON r.id = m.run_id \
+                 WHERE m.metric = ? AND m.at >= ? AND r.symbol = ? \
+                 ORDER BY m.at, m.run_id",
             )
             .ctx(path, &context)?;
         let rows = stmt
-            .query_map(params![metric, from], |r| {
+            .query_map(params![metric, from, symbol.code()], |r| {
                 Ok((
                     r.get::<_, String>(0)?,
                     r.get::<_, i64>(1)?,
@@ -371,14 +389,17 @@ impl Store {
             .collect()
     }
 
-    /// The names of every metric with history, sorted.
-    pub fn metric_names(&self) -> Result<Vec<String>, StoreError> {
+    /// The names of every metric with history for an index, sorted.
+    pub fn metric_names(&self, symbol: Symbol) -> Result<Vec<String>, StoreError> {
         let path = &self.path;
         let mut stmt = self
             .conn
-            .prepare_cached("SELECT DISTINCT metric FROM metric_history ORDER BY metric")
+            .prepare_cached(
+                "SELECT DISTINCT m.metric FROM metric_history m JOIN runs r ON r.id = m.run_id \
+                 WHERE r.symbol = ? ORDER BY m.metric",
+            )
             .ctx(path, "listing metric names")?;
-        stmt.query_map([], |r| r.get(0))
+        stmt.query_map([symbol.code()], |r| r.get(0))
             .ctx(path, "listing metric names")?
             .collect::<rusqlite::Result<Vec<_>>>()
             .ctx(path, "listing metric names")
@@ -396,6 +417,7 @@ mod tests {
 
     fn run(status: RunStatus) -> RunRecord {
         RunRecord {
+            symbol: Symbol::Nifty50,
             started_at: t("2025-11-28T10:00:00.123456789Z"),
             finished_at: Some(t("2025-11-28T10:00:07Z")),
             status,
@@ -418,7 +440,7 @@ mod tests {
         assert_eq!(store.run(r1).unwrap(), Some(run(RunStatus::Ok)));
         let r2 = store.record_run(&run(RunStatus::Unavailable)).unwrap();
         assert_ne!(r1, r2);
-        assert_eq!(store.latest_payload().unwrap(), None);
+        assert_eq!(store.latest_payload(Symbol::Nifty50).unwrap(), None);
         store
             .store_payload(
                 r1,
@@ -440,11 +462,13 @@ mod tests {
                 &[m("seller.trap.score", None, "unavailable")],
             )
             .unwrap();
-        let latest = store.latest_payload().unwrap().unwrap();
+        let latest = store.latest_payload(Symbol::Nifty50).unwrap().unwrap();
         assert_eq!(latest.run_id, r2);
         assert_eq!(latest.body, r#"{"schema_version":1,"n":2}"#);
         assert_eq!(latest.data_as_of, t("2025-11-28T10:00:00Z"));
-        let h = store.metric_history("seller.trap.score", None).unwrap();
+        let h = store
+            .metric_history(Symbol::Nifty50, "seller.trap.score", None)
+            .unwrap();
         assert_eq!(
             h,
             vec![
@@ -464,18 +488,67 @@ mod tests {
         );
         let since = store
             .metric_history(
+                Symbol::Nifty50,
                 "seller.trap.score",
                 Some(t("2025-11-27T10:00:00.000000001Z")),
             )
             .unwrap();
         assert_eq!(since.len(), 1);
-        let vix = store.metric_history("vix", None).unwrap();
+        let vix = store.metric_history(Symbol::Nifty50, "vix", None).unwrap();
         assert_eq!(vix[0].value.map(f64::to_bits), Some((-0.0f64).to_bits()));
         assert_eq!(
-            store.metric_names().unwrap(),
+            store.metric_names(Symbol::Nifty50).unwrap(),
             vec!["seller.trap.score", "vix"]
         );
         assert!(store.integrity_check().is_ok());
+    }
+
+    #[test]
+    fn runs_and_histories_are_kept_per_index() {
+        let mut store = Store::open_in_memory().unwrap();
+        let nifty = store.record_run(&run(RunStatus::Ok)).unwrap();
+        let bank_run = RunRecord {
+            symbol: Symbol::NiftyBank,
+            ..run(RunStatus::Ok)
+        };
+        let bank = store.record_run(&bank_run).unwrap();
+        assert_eq!(store.run(bank).unwrap(), Some(bank_run));
+        let at = t("2025-11-28T10:00:00Z");
+        store
+            .store_payload(
+                nifty,
+                at,
+                at,
+                r#"{"i":"n"}"#,
+                &[m("spot", Some(26000.0), "ok")],
+            )
+            .unwrap();
+        store
+            .store_payload(
+                bank,
+                at,
+                at,
+                r#"{"i":"b"}"#,
+                &[
+                    m("spot", Some(58000.0), "ok"),
+                    m("bank.only", None, "unavailable"),
+                ],
+            )
+            .unwrap();
+        let spot = |s| store.metric_history(s, "spot", None).unwrap();
+        assert_eq!(spot(Symbol::Nifty50)[0].value, Some(26000.0));
+        assert_eq!(spot(Symbol::NiftyBank)[0].value, Some(58000.0));
+        assert_eq!(spot(Symbol::NiftyBank).len(), 1);
+        assert!(spot(Symbol::FinNifty).is_empty());
+        assert_eq!(store.metric_names(Symbol::Nifty50).unwrap(), vec!["spot"]);
+        assert_eq!(
+            store.metric_names(Symbol::NiftyBank).unwrap(),
+            vec!["bank.only", "spot"]
+        );
+        let body = |s| store.latest_payload(s).unwrap().map(|p| p.body);
+        assert_eq!(body(Symbol::Nifty50).as_deref(), Some(r#"{"i":"n"}"#));
+        assert_eq!(body(Symbol::NiftyBank).as_deref(), Some(r#"{"i":"b"}"#));
+        assert_eq!(body(Symbol::MidcapSelect), None);
     }
 
     #[test]

@@ -137,6 +137,11 @@ CREATE TABLE fii_dii_activity (
     PRIMARY KEY (date, category)
 ) STRICT, WITHOUT ROWID;
 "#,
+    // 3: runs per index — the index a run computed (runs before this step were all NIFTY 50).
+    r#"
+ALTER TABLE runs ADD COLUMN symbol TEXT NOT NULL DEFAULT 'NIFTY50';
+CREATE INDEX runs_symbol ON runs (symbol);
+"#,
 ];
 
 /// The schema version this build reads and writes.

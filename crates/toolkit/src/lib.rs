@@ -93,7 +93,7 @@ pub struct VolHistory {
     pub atm_iv_rank: Metric<RankStats>,
     /// Rank and percentile of India VIX.
     pub vix_rank: Metric<RankStats>,
-    /// 20-day close-to-close realized vol of NIFTY.
+    /// 20-day close-to-close realized vol of the index.
     pub realized_vol: Metric<VolFigure>,
     /// The payload's vol forecast to the nearest expiry.
     pub forecast: Metric<VolFigure>,
@@ -158,7 +158,7 @@ pub struct ToolkitInputs {
     pub session: Vec<OptionChain>,
     /// The last chain of each IST day over the year to the latest chain.
     pub daily: Vec<OptionChain>,
-    /// NIFTY daily bars up to the as-of date.
+    /// The index's daily bars up to the as-of date.
     pub nifty: Option<DailySeries>,
     /// India VIX daily bars up to the as-of date.
     pub vix: Option<DailySeries>,
@@ -205,7 +205,7 @@ pub fn read_inputs(
         latest,
         session,
         daily,
-        nifty: optional_daily(store, Symbol::Nifty50, date)?,
+        nifty: optional_daily(store, symbol, date)?,
         vix: optional_daily(store, Symbol::IndiaVix, date)?,
         payload,
         as_of: Some(as_of),
@@ -524,7 +524,7 @@ fn vol_history(inputs: &ToolkitInputs, latest: Option<&OptionChain>) -> Metric<V
                         closes.len(),
                         REALIZED_VOL_DAYS + 1
                     ),
-                    "store NIFTY daily bars (`aegis fetch --daily`)",
+                    "store the index's daily bars (`aegis fetch --daily`)",
                 )
             } else {
                 let tail = &closes[closes.len() - REALIZED_VOL_DAYS - 1..];
@@ -545,8 +545,8 @@ fn vol_history(inputs: &ToolkitInputs, latest: Option<&OptionChain>) -> Metric<V
         }
         None => unavailable(
             Provenance::formula(None),
-            "no NIFTY daily bars are stored",
-            "store NIFTY daily bars (`aegis fetch --daily`)",
+            "no daily bars of the index are stored",
+            "store the index's daily bars (`aegis fetch --daily`)",
         ),
     };
     let forecast = match forecast_pct(inputs.payload.as_ref()) {

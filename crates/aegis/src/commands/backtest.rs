@@ -24,6 +24,8 @@ use crate::table::Table;
 /// Options of `aegis backtest`.
 #[derive(Debug, Clone)]
 pub struct BacktestArgs {
+    /// The index.
+    pub symbol: aegis_model::Symbol,
     /// Only this model.
     pub model: Option<String>,
     /// Directory for `backtest.json` and the SVG reliability diagrams.
@@ -242,8 +244,9 @@ fn write(path: &Path, text: &str, written: &mut Vec<PathBuf>) -> Result<()> {
 
 /// Runs the backtest and writes its files.
 pub fn run(store: &Store, args: &BacktestArgs) -> Result<BacktestSummary> {
-    let (nifty, vix) = read_daily(store)?;
-    let mut options = TrainOptions::new(&args.models_dir, args.now);
+    let (nifty, vix) = read_daily(store, args.symbol)?;
+    let models_dir = aegis_payload::indices::index_dir(&args.models_dir, args.symbol);
+    let mut options = TrainOptions::new(&models_dir, args.now);
     options.only = args.model.clone().map(|m| vec![m]);
     options.threads = args.threads.max(1);
     options.confidence = args.confidence;
@@ -283,7 +286,7 @@ pub fn run(store: &Store, args: &BacktestArgs) -> Result<BacktestSummary> {
         let path = args.out_dir.join(format!("{}_reliability.svg", s.name));
         write(&path, &reliability_svg(&title, bins), &mut written)?;
     }
-    let set = ModelSet::load(&args.models_dir, &FeatureSet::standard());
+    let set = ModelSet::load(&models_dir, &FeatureSet::standard());
     let saved_models: Vec<(String, Result<String, String>)> = registry::names()
         .into_iter()
         .filter(|n| args.model.as_ref().is_none_or(|m| m == n))

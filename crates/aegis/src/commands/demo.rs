@@ -1,6 +1,8 @@
 //! `aegis demo`: the offline demo on a simulated market, in its own directory so that it never
-//! mixes with market data: simulate (a fresh store), train every model on it, run the engines
-//! once (payload in `<dir>/out`), and — unless `--no-serve` — serve the dashboard. Everything
+//! mixes with market data: simulate (a fresh store) NIFTY 50 and the other indices, train every
+//! model of every index on it, run the engines once per index (payloads in `<dir>/out`, the
+//! other indices in `<dir>/out/indices/<CODE>/`), and — unless `--no-serve` — serve the
+//! dashboard with its index selector. Everything
 //! derived from the simulator is marked `simulated`.
 
 use std::fmt;
@@ -8,13 +10,15 @@ use std::path::{Path, PathBuf};
 
 use aegis_calendar::NseCalendar;
 use aegis_engines::EngineSettings;
+use aegis_model::Symbol;
+use aegis_payload::indices::PRIMARY;
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 
 use super::run::Summary;
 use super::simulate::{self, SimulateArgs, SimulateReport};
 use super::train::{self, TrainArgs, TrainSummary};
-use crate::pipeline::{self, RunOptions, RunOutcome};
+use crate::pipeline::{self, IndexRun, RunOptions, RunOutcome};
 
 /// Options of `aegis demo`.
 #[derive(Debug, Clone)]
@@ -29,6 +33,8 @@ pub struct DemoArgs {
     pub progress: bool,
     /// Engine parameters of the run.
     pub settings: EngineSettings,
+    /// The indices (NIFTY 50 always included).
+    pub indices: Vec<Symbol>,
 }
 
 /// The demo's file layout.
@@ -60,10 +66,10 @@ pub struct DemoReport {
     pub paths: DemoPaths,
     /// The simulation.
     pub simulated: SimulateReport,
-    /// The training.
-    pub trained: TrainSummary,
-    /// The engines' run.
-    pub run: RunOutcome,
+    /// The training of each index, NIFTY 50 first.
+    pub trained: Vec<TrainSummary>,
+    /// The engines' run of each index, NIFTY 50 first.
+    pub runs: Vec<RunOutcome>,
 }
 
 impl fmt::Display for DemoReport {
@@ -75,19 +81,28 @@ impl fmt::Display for DemoReport {
         write!(f, "{}", self.simulated)?;
         writeln!(f, "Store: {}", self.paths.store.display())?;
         writeln!(f)?;
-        write!(f, "{}", self.trained)?;
-        writeln!(f)?;
-        write!(f, "{}", Summary(&self.run))?;
+        for t in &self.trained {
+            write!(f, "{t}")?;
+            writeln!(f)?;
+        }
+        for r in &self.runs {
+            writeln!(f, "== {} ==", r.payload.market.symbol.display_name())?;
+            write!(f, "{}", Summary(r))?;
+        }
         writeln!(
             f,
             "Inspect the data with: aegis --store {} data",
             self.paths.store.display()
         )?;
-        writeln!(
-            f,
-            "Payload: {} (every metric marked simulated)",
-            self.run.written.payload.display()
-        )
+        for r in &self.runs {
+            writeln!(
+                f,
+                "Payload of {}: {} (every metric marked simulated)",
+                r.payload.market.symbol.display_name(),
+                r.written.payload.display()
+            )?;
+        }
+        Ok(())
     }
 }
 
@@ -110,6 +125,14 @@ pub fn run(args: &DemoArgs, cal: &NseCalendar) -> Result<DemoReport> {
             }
         }
     }
+    // The manifest lists the indices of this demo only.
+    match std::fs::remove_file(paths.out.join(aegis_payload::indices::INDICES_FILE)) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e).context("removing the previous demo's index manifest"),
+    }
+    let mut indices = vec![PRIMARY];
+    indices.extend(args.indices.iter().filter(|s| **s != PRIMARY));
     let mut store = super::open_store(&paths.store)?;
     let simulated = simulate::run(
         &mut store,
@@ -119,36 +142,51 @@ pub fn run(args: &DemoArgs, cal: &NseCalendar) -> Result<DemoReport> {
             years: 10,
             end: args.now,
             progress: args.progress,
+            others: indices.clone(),
         },
     )?;
-    let trained = train::into_result(train::run(
-        &mut store,
-        &TrainArgs {
-            models_dir: paths.models.clone(),
-            model: None,
-            now: args.now,
-            progress: args.progress,
-            threads: 2,
-        },
-    )?)?;
+    let train_args = TrainArgs {
+        symbol: PRIMARY,
+        models_dir: paths.models.clone(),
+        model: None,
+        now: args.now,
+        progress: args.progress,
+        threads: 2,
+    };
+    let trained = train::run_indices(&mut store, &train_args, &indices, false)?
+        .into_iter()
+        .map(train::into_result)
+        .collect::<Result<Vec<_>>>()?;
     drop(store);
-    let run = pipeline::run_cycle(
-        &RunOptions {
-            store: paths.store.clone(),
-            models_dir: paths.models.clone(),
-            out_dir: paths.out.clone(),
-            settings: args.settings,
-            as_of: None,
-            now: args.now,
-            alerts: crate::alerts::AlertsConfig::default(),
-        },
-        cal,
-    )
-    .context("running the engines on the simulated market")?;
+    let base = RunOptions {
+        symbol: PRIMARY,
+        store: paths.store.clone(),
+        models_dir: paths.models.clone(),
+        out_dir: paths.out.clone(),
+        settings: args.settings,
+        as_of: None,
+        now: args.now,
+        alerts: crate::alerts::AlertsConfig::default(),
+    };
+    let runs = pipeline::run_indices(&base, &indices, cal)
+        .into_iter()
+        .map(|(symbol, outcome)| match outcome {
+            IndexRun::Ran(r) => r.map(|o| *o).with_context(|| {
+                format!(
+                    "running the engines on the simulated {}",
+                    symbol.display_name()
+                )
+            }),
+            IndexRun::Skipped(why) => Err(anyhow::anyhow!(
+                "the simulated {} was not run: {why}",
+                symbol.display_name()
+            )),
+        })
+        .collect::<Result<Vec<_>>>()?;
     Ok(DemoReport {
         paths,
         simulated,
         trained,
-        run,
+        runs,
     })
 }

@@ -107,19 +107,22 @@ pub fn nse_client(cfg: &Config) -> NseClient {
     })
 }
 
-/// Fetches what `what` asks for into `store`.
+/// Fetches what `what` asks for into `store`, for each index of `indices` (and India VIX once).
 pub fn run(
     store: &mut Store,
     cfg: &Config,
-    symbol: Symbol,
+    indices: &[Symbol],
     what: FetchWhat,
     now: DateTime<Utc>,
 ) -> Result<FetchReport> {
     let mut report = FetchReport::default();
     let yahoo = yahoo_client(cfg);
-    let symbols = [symbol, Symbol::IndiaVix];
+    let mut symbols: Vec<Symbol> = indices.to_vec();
+    if !symbols.contains(&Symbol::IndiaVix) {
+        symbols.push(Symbol::IndiaVix);
+    }
     if what.daily {
-        for sym in symbols {
+        for &sym in &symbols {
             let since = store.last_daily_date(sym)?.map(|l| l.key);
             let result = yahoo
                 .fetch_daily(sym, since, now)
@@ -149,7 +152,7 @@ pub fn run(
         }
     }
     if what.intraday {
-        for sym in symbols {
+        for &sym in &symbols {
             let since = store
                 .last_intraday_ts(sym, Interval::FiveMinute)?
                 .map(|l| l.key);
@@ -186,36 +189,43 @@ pub fn run(
     }
     if what.chain {
         let nse = nse_client(cfg);
-        let result = nse
-            .fetch_chain(symbol)
-            .map_err(|e| format!("{e}"))
-            .and_then(|chain| {
-                store
-                    .insert_chain(&chain)
-                    .map(|o| {
-                        format!(
-                            "chain at {} ({} rows, {} expiries): {}",
-                            chain.timestamp.format("%Y-%m-%d %H:%M IST"),
-                            chain.rows.len(),
-                            chain.expiries.len(),
-                            match o {
-                                InsertOutcome::Inserted => "stored",
-                                InsertOutcome::AlreadyPresent => "already stored",
-                                InsertOutcome::KeptEarlier => "same time already stored; kept",
-                            }
-                        )
-                    })
-                    .map_err(|e| format!("{e}"))
-            });
-        report.outcomes.push(SourceOutcome {
-            source: format!(
-                "NSE {} option chain",
-                symbol.nse_option_symbol().unwrap_or("?")
-            ),
-            result,
-        });
+        for &symbol in indices.iter().filter(|s| s.nse_option_symbol().is_some()) {
+            fetch_chain(store, &nse, symbol, &mut report);
+        }
     }
     Ok(report)
+}
+
+/// Fetches one index's option chain into the store.
+fn fetch_chain(store: &mut Store, nse: &NseClient, symbol: Symbol, report: &mut FetchReport) {
+    let result = nse
+        .fetch_chain(symbol)
+        .map_err(|e| format!("{e}"))
+        .and_then(|chain| {
+            store
+                .insert_chain(&chain)
+                .map(|o| {
+                    format!(
+                        "chain at {} ({} rows, {} expiries): {}",
+                        chain.timestamp.format("%Y-%m-%d %H:%M IST"),
+                        chain.rows.len(),
+                        chain.expiries.len(),
+                        match o {
+                            InsertOutcome::Inserted => "stored",
+                            InsertOutcome::AlreadyPresent => "already stored",
+                            InsertOutcome::KeptEarlier => "same time already stored; kept",
+                        }
+                    )
+                })
+                .map_err(|e| format!("{e}"))
+        });
+    report.outcomes.push(SourceOutcome {
+        source: format!(
+            "NSE {} option chain",
+            symbol.nse_option_symbol().unwrap_or("?")
+        ),
+        result,
+    });
 }
 
 /// Sessions whose participant-OI report is fetched when missing from the store.

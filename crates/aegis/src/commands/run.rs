@@ -18,7 +18,7 @@ use chrono::{DateTime, FixedOffset, Utc};
 use super::fetch;
 use crate::config::Config;
 use crate::exit;
-use crate::pipeline::{self, RunOptions, RunOutcome};
+use crate::pipeline::{self, IndexRun, RunOptions, RunOutcome};
 use crate::table::Table;
 
 /// Options of `aegis run`.
@@ -32,11 +32,15 @@ pub struct RunArgs {
     pub models: Option<PathBuf>,
     /// Output directory; `paths.out` when absent.
     pub out: Option<PathBuf>,
+    /// Only this index; every index of `[indices] list` when absent.
+    pub index: Option<Symbol>,
 }
 
-/// The options of a cycle from the configuration and the command line.
+/// The options of a cycle from the configuration and the command line (for the index given
+/// with `--index`, else the primary index).
 pub fn options(cfg: &Config, args: &RunArgs, now: DateTime<Utc>) -> RunOptions {
     RunOptions {
+        symbol: args.index.unwrap_or(aegis_payload::indices::PRIMARY),
         store: cfg.paths.store.clone(),
         models_dir: args
             .models
@@ -54,38 +58,69 @@ pub fn options(cfg: &Config, args: &RunArgs, now: DateTime<Utc>) -> RunOptions {
     }
 }
 
-/// Runs `aegis run` and returns its exit code; prints the summary (stdout) or the error
-/// (stderr).
+/// Runs `aegis run` and returns its exit code; prints the summary of each index (stdout) or
+/// the error (stderr). With several indices the exit code is the worst of the indices run
+/// (an index skipped for want of data does not count).
 pub fn run(cfg: &Config, args: &RunArgs, cal: &NseCalendar, now: DateTime<Utc>) -> i32 {
+    let symbols = match super::indices(cfg, args.index) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return exit::RUN_FAILED;
+        }
+    };
     if args.fetch {
         let fetched = super::open_store(&cfg.paths.store).and_then(|mut store| {
-            fetch::run(
-                &mut store,
-                cfg,
-                Symbol::Nifty50,
-                fetch::FetchWhat::default(),
-                now,
-            )
+            fetch::run(&mut store, cfg, &symbols, fetch::FetchWhat::default(), now)
         });
         match fetched {
             Ok(report) => eprint!("{report}"),
             Err(e) => eprintln!("fetch failed: {e:#}; running on the stored data"),
         }
     }
-    let opts = options(cfg, args, now);
-    match pipeline::run_cycle(&opts, cal) {
-        Ok(outcome) => {
-            print!("{}", Summary(&outcome));
-            outcome.exit_code
+    let base = options(cfg, args, now);
+    let runs = match args.index {
+        // An index asked for by name runs even without data (and fails saying so).
+        Some(symbol) => vec![(
+            symbol,
+            IndexRun::Ran(pipeline::run_cycle(&base, cal).map(Box::new)),
+        )],
+        None => pipeline::run_indices(&base, &symbols, cal),
+    };
+    let several = runs.len() > 1;
+    let mut code = exit::OK;
+    for (symbol, outcome) in runs {
+        if several {
+            println!("== {} ==", symbol.display_name());
         }
-        Err(e) => {
-            eprintln!(
-                "error: {e:#}\nThe run failed; the last good payload in {} is untouched.",
-                opts.out_dir.display()
-            );
-            exit::RUN_FAILED
+        match outcome {
+            IndexRun::Ran(Ok(outcome)) => {
+                print!("{}", Summary(&outcome));
+                code = worst(code, outcome.exit_code);
+            }
+            IndexRun::Ran(Err(e)) => {
+                let dir = aegis_payload::indices::index_dir(&base.out_dir, symbol);
+                eprintln!(
+                    "error: {} run failed: {e:#}\nThe last good payload in {} is untouched.",
+                    symbol.display_name(),
+                    dir.display()
+                );
+                code = worst(code, exit::RUN_FAILED);
+            }
+            IndexRun::Skipped(why) => eprintln!("skipped {}: {why}", symbol.display_name()),
         }
     }
+    code
+}
+
+/// The worse of two run exit codes: failed, then degraded, then ok.
+fn worst(a: i32, b: i32) -> i32 {
+    let rank = |c| match c {
+        exit::OK => 0,
+        exit::DEGRADED => 1,
+        _ => 2,
+    };
+    if rank(b) > rank(a) { b } else { a }
 }
 
 /// The compact summary of a run.
@@ -138,8 +173,10 @@ fn market_line(f: &mut fmt::Formatter<'_>, p: &Payload) -> fmt::Result {
     let regime = cell(&m.regime, |r| json_name(&r.label));
     writeln!(
         f,
-        "NIFTY 50 {spot} · India VIX {vix} · regime {regime} · session {} ({})",
-        m.session.session_date, m.session.state
+        "{} {spot} · India VIX {vix} · regime {regime} · session {} ({})",
+        m.symbol.display_name(),
+        m.session.session_date,
+        m.session.state
     )
 }
 

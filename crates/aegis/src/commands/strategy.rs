@@ -53,7 +53,8 @@ pub fn run(
             "give the legs (--leg sell:call:25500:2025-07-17:1, repeatable) or a preset (--preset iron-condor)"
         ),
     };
-    let payload_path = out_dir.join(aegis_payload::PAYLOAD_FILE);
+    let payload_path =
+        aegis_payload::indices::index_dir(out_dir, args.symbol).join(aegis_payload::PAYLOAD_FILE);
     let payload = match aegis_payload::read(&payload_path) {
         Ok(p) => Some(p),
         Err(e) => {

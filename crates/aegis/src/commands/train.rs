@@ -1,6 +1,7 @@
-//! `aegis train`: trains every model (or one) on the stored NIFTY 50 and India VIX daily bars,
-//! writes the model files, records their metadata in the store, and prints the out-of-sample
-//! skill of each model beside its baseline.
+//! `aegis train`: trains every model (or one) of an index on its stored daily bars and India
+//! VIX's, writes the model files (NIFTY 50's at the root of the model directory, the other
+//! indices' in `indices/<CODE>/`), records their metadata in the store, and prints the
+//! out-of-sample skill of each model beside its baseline.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -10,6 +11,7 @@ use aegis_ml::training::{
     Progress, TrainInputs, TrainOptions, TrainReport, train_all_with_progress,
 };
 use aegis_model::Symbol;
+use aegis_payload::indices::{PRIMARY, index_dir};
 use aegis_store::{ModelMeta, Store};
 use anyhow::{Context, Result, bail};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -20,7 +22,9 @@ use crate::table::Table;
 /// Options of `aegis train`.
 #[derive(Debug, Clone)]
 pub struct TrainArgs {
-    /// Where the model files go.
+    /// The index.
+    pub symbol: Symbol,
+    /// The model directory (the root: see the module documentation).
     pub models_dir: PathBuf,
     /// Only this model (a registry name).
     pub model: Option<String>,
@@ -64,7 +68,9 @@ pub struct TrainedLine {
 /// What `aegis train` did.
 #[derive(Debug, Clone)]
 pub struct TrainSummary {
-    /// The model directory.
+    /// The index.
+    pub symbol: Symbol,
+    /// The index's model directory.
     pub models_dir: PathBuf,
     /// Sessions used.
     pub data_window: (NaiveDate, NaiveDate),
@@ -90,8 +96,12 @@ impl fmt::Display for TrainSummary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "Trained on NIFTY 50 + India VIX daily bars {} .. {} (classifiers: the sessions with every feature, {} .. {}; the first session is 1 January of the first year the NSE calendar covers or later)",
-            self.data_window.0, self.data_window.1, self.feature_window.0, self.feature_window.1
+            "Trained on {} + India VIX daily bars {} .. {} (classifiers: the sessions with every feature, {} .. {}; the first session is 1 January of the first year the NSE calendar covers, or the day the index's options were listed, whichever is later)",
+            self.symbol.display_name(),
+            self.data_window.0,
+            self.data_window.1,
+            self.feature_window.0,
+            self.feature_window.1
         )?;
         writeln!(f, "Model files: {}", self.models_dir.display())?;
         writeln!(
@@ -173,7 +183,7 @@ impl fmt::Display for TrainSummary {
     }
 }
 
-fn summary(report: &TrainReport, models_dir: PathBuf) -> TrainSummary {
+fn summary(report: &TrainReport, symbol: Symbol, models_dir: PathBuf) -> TrainSummary {
     let mut lines = Vec::new();
     let mut failures = Vec::new();
     for m in &report.models {
@@ -203,6 +213,7 @@ fn summary(report: &TrainReport, models_dir: PathBuf) -> TrainSummary {
         }
     }
     TrainSummary {
+        symbol,
         models_dir,
         data_window: report.data_window,
         feature_window: report.feature_window,
@@ -212,18 +223,22 @@ fn summary(report: &TrainReport, models_dir: PathBuf) -> TrainSummary {
     }
 }
 
-/// Reads the daily NIFTY 50 and India VIX series, refusing empty ones with the fix.
-pub fn read_daily(store: &Store) -> Result<(aegis_model::DailySeries, aegis_model::DailySeries)> {
+/// Reads the daily series of an index and India VIX's, refusing empty ones with the fix.
+pub fn read_daily(
+    store: &Store,
+    symbol: Symbol,
+) -> Result<(aegis_model::DailySeries, aegis_model::DailySeries)> {
     let nifty = store
-        .daily(Symbol::Nifty50)
-        .context("reading NIFTY 50 daily bars from the store")?;
+        .daily(symbol)
+        .with_context(|| format!("reading {symbol} daily bars from the store"))?;
     let vix = store
         .daily(Symbol::IndiaVix)
         .context("reading India VIX daily bars from the store")?;
     if nifty.is_empty() {
         bail!(
-            "the store {} has no NIFTY 50 daily bars: run `aegis import <nifty daily csv>` or `aegis fetch --daily` first",
-            store.path().display()
+            "the store {} has no {} daily bars: run `aegis import <daily csv>` or `aegis fetch --daily --index {symbol}` first",
+            store.path().display(),
+            symbol.display_name()
         );
     }
     if vix.is_empty() {
@@ -235,10 +250,21 @@ pub fn read_daily(store: &Store) -> Result<(aegis_model::DailySeries, aegis_mode
     Ok((nifty, vix))
 }
 
-/// Trains, writes the files and records their metadata.
+/// The name a model of `symbol` is recorded under in the store: the registry name for NIFTY 50,
+/// `<CODE>/<name>` for the other indices.
+pub fn stored_model_name(symbol: Symbol, name: &str) -> String {
+    if symbol == PRIMARY {
+        name.to_string()
+    } else {
+        format!("{}/{name}", symbol.code())
+    }
+}
+
+/// Trains one index, writes the files and records their metadata.
 pub fn run(store: &mut Store, args: &TrainArgs) -> Result<TrainSummary> {
-    let (nifty, vix) = read_daily(store)?;
-    let mut options = TrainOptions::new(&args.models_dir, args.now);
+    let (nifty, vix) = read_daily(store, args.symbol)?;
+    let models_dir = index_dir(&args.models_dir, args.symbol);
+    let mut options = TrainOptions::new(&models_dir, args.now);
     options.only = args.model.clone().map(|m| vec![m]);
     options.threads = args.threads.max(1);
     options.git_describe = option_env!("AEGIS_GIT_DESCRIBE").map(String::from);
@@ -274,7 +300,7 @@ pub fn run(store: &mut Store, args: &TrainArgs) -> Result<TrainSummary> {
         let card = t.file.card();
         store
             .upsert_model_meta(&ModelMeta {
-                name: card.name.clone(),
+                name: stored_model_name(args.symbol, &card.name),
                 version: card.version,
                 path: t.path.clone(),
                 sha256: t.sha256.clone(),
@@ -284,7 +310,38 @@ pub fn run(store: &mut Store, args: &TrainArgs) -> Result<TrainSummary> {
             })
             .with_context(|| format!("recording model `{}` in the store", card.name))?;
     }
-    Ok(summary(&report, args.models_dir.clone()))
+    Ok(summary(&report, args.symbol, models_dir))
+}
+
+/// Trains each index of `symbols` in turn (`args.symbol` is replaced). With `skip_empty`, an
+/// index other than NIFTY 50 without daily bars in the store is skipped with a message on
+/// stderr; otherwise every index must have data.
+///
+/// # Errors
+/// The first index that could not be trained at all.
+pub fn run_indices(
+    store: &mut Store,
+    args: &TrainArgs,
+    symbols: &[Symbol],
+    skip_empty: bool,
+) -> Result<Vec<TrainSummary>> {
+    let mut out = Vec::new();
+    for &symbol in symbols {
+        if skip_empty && symbol != PRIMARY && store.last_daily_date(symbol)?.is_none() {
+            eprintln!(
+                "skipped {}: no daily bars in the store (aegis fetch --daily --index {})",
+                symbol.display_name(),
+                symbol.code()
+            );
+            continue;
+        }
+        let args = TrainArgs {
+            symbol,
+            ..args.clone()
+        };
+        out.push(run(store, &args).with_context(|| format!("training {}", symbol.display_name()))?);
+    }
+    Ok(out)
 }
 
 /// Fails naming every model that did not train, after printing what did.

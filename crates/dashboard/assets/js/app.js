@@ -7,7 +7,8 @@
 // disclaimer), banners.js, theme.js, format.js, dom.js, help.js (the help texts).
 
 import { h, clear, meta } from "./dom.js";
-import { loadPayload, loadToolkit, loadAlerts } from "./api.js";
+import { loadPayload, loadToolkit, loadAlerts, initIndex } from "./api.js";
+import { initIndexPicker, indexBanner } from "./indices.js";
 import { renderBanners } from "./banners.js";
 import { initThemeToggle } from "./theme.js";
 import { maybeShowDisclaimer } from "./modal.js";
@@ -32,6 +33,8 @@ const state = {
   expiry: 0,
   loading: false,
   rendered: false,
+  // Incremented by every load: a load that a newer one (another index) replaced is dropped.
+  generation: 0,
 };
 
 const $ = (id) => document.getElementById(id);
@@ -79,6 +82,8 @@ function renderView() {
 
 function renderChrome() {
   renderBanners($("banners"), state.payload, state.error, state.alerts);
+  const ib = indexBanner();
+  if (ib) $("banners").prepend(ib);
   const p = state.payload;
   $("updated").textContent = p ? `Data as of ${istTime(p.meta.data_as_of)} · generated ${age(p.meta.generated_at)}` : "";
   if (p) {
@@ -87,36 +92,51 @@ function renderChrome() {
   }
 }
 
-/** Loads the payload (keeping the last good one on failure) and re-renders. */
-async function refresh() {
-  if (state.loading) return;
+/**
+ * Loads the payload (keeping the last good one on failure) and re-renders. `indexChanged`:
+ * the index was switched, so nothing of the previous one is kept and every view is redrawn.
+ */
+async function refresh(indexChanged = false) {
+  if (state.loading && !indexChanged) return;
+  const generation = ++state.generation;
   state.loading = true;
   $("refresh").setAttribute("aria-busy", "true");
+  const next = { payload: indexChanged ? null : state.payload, error: null, alerts: null, toolkit: indexChanged ? null : state.toolkit, toolkitError: null };
   try {
-    state.payload = await loadPayload();
-    state.error = null;
+    next.payload = await loadPayload();
     try {
-      state.alerts = await loadAlerts();
+      next.alerts = await loadAlerts();
     } catch (e) {
-      state.alerts = null;
+      next.alerts = null;
     }
     try {
-      state.toolkit = await loadToolkit();
-      state.toolkitError = null;
+      next.toolkit = await loadToolkit();
     } catch (e) {
-      state.toolkitError = e;
+      next.toolkitError = e;
+      if (indexChanged) next.toolkit = null;
     }
   } catch (e) {
-    state.error = e;
-  } finally {
-    state.loading = false;
-    $("refresh").removeAttribute("aria-busy");
+    next.error = e;
+    next.alerts = state.alerts;
+    next.toolkitError = state.toolkitError;
   }
+  if (generation !== state.generation) return;
+  Object.assign(state, next);
+  state.loading = false;
+  $("refresh").removeAttribute("aria-busy");
   renderChrome();
   // Do not redraw under an open help pop-up; the next refresh will.
   // The strategy builder keeps its edits: it is drawn once per visit, not on every refresh.
-  const keep = state.rendered && state.view === "strategy";
+  const keep = state.rendered && state.view === "strategy" && !indexChanged;
   if ((!document.body.classList.contains("modal-open") || !state.rendered) && !keep) renderView();
+}
+
+/** Another index was chosen: show nothing of the previous one, then load it. */
+function switchIndex() {
+  Object.assign(state, { payload: null, error: null, alerts: null, toolkit: null, toolkitError: null, expiry: 0, chainExpiry: 0 });
+  renderChrome();
+  renderView();
+  refresh(true);
 }
 
 function selectView(view, focus = false) {
@@ -142,12 +162,15 @@ function initTabs() {
 function boot() {
   initTabs();
   initThemeToggle($("theme-toggle"));
-  $("refresh").addEventListener("click", refresh);
+  $("refresh").addEventListener("click", () => refresh());
   const secs = Math.max(5, Number(meta("aegis-refresh-secs", "60")) || 60);
-  setInterval(refresh, secs * 1000);
+  setInterval(() => refresh(), secs * 1000);
   renderView();
   maybeShowDisclaimer();
-  refresh();
+  initIndex().then(() => {
+    initIndexPicker($("index-picker"), switchIndex);
+    refresh();
+  });
 }
 
 boot();

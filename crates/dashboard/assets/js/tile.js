@@ -6,6 +6,17 @@ import { h } from "./dom.js";
 import { age, istTime } from "./format.js";
 import { HELP } from "./help.js";
 import { openModal } from "./modal.js";
+import { currentIndex, withIndex, PRIMARY } from "./api.js";
+
+/**
+ * A help text for the index shown: "NIFTY" / "NIFTY 50" become its name. India VIX's texts
+ * keep NIFTY (VIX is NIFTY 50's implied vol) and say so when another index is shown.
+ */
+function forIndex(text, key) {
+  const { code, name } = currentIndex();
+  if (code === PRIMARY || !text || /vix/.test(key)) return text;
+  return text.replace(/NIFTY(?: 50)?/g, name);
+}
 
 const STATUS_RANK = { ok: 0, simulated: 1, stale: 2, unavailable: 3 };
 
@@ -42,10 +53,14 @@ export function openHelp(helpKey, title, metrics) {
   const help = HELP[helpKey];
   const body = [];
   if (help) {
-    body.push(h("h3", { text: "What it shows" }), h("p", { text: help.what }));
-    body.push(h("h3", { text: "How to read it" }), h("p", { text: help.read }));
-    body.push(h("h3", { text: "How a trader might use it" }), h("p", { text: help.use }));
-    body.push(h("h3", { text: "Method" }), h("p", { text: help.method }));
+    const t = (k) => forIndex(help[k], helpKey);
+    body.push(h("h3", { text: "What it shows" }), h("p", { text: t("what") }));
+    if (/vix/.test(helpKey) && currentIndex().code !== PRIMARY) {
+      body.push(h("p", { class: "index-note", text: `India VIX is computed from NIFTY 50 options: it is NIFTY 50's implied volatility, not ${currentIndex().name}'s. It is shown as the market-wide volatility gauge.` }));
+    }
+    body.push(h("h3", { text: "How to read it" }), h("p", { text: t("read") }));
+    body.push(h("h3", { text: "How a trader might use it" }), h("p", { text: t("use") }));
+    body.push(h("h3", { text: "Method" }), h("p", { text: t("method") }));
   }
   const provs = metrics.filter(Boolean).map((m) => m.provenance);
   if (provs.length) {
@@ -110,7 +125,7 @@ export function helpTile(view) {
       body.append(
         h("p", { text: "Click any tile for what it shows, how to read it, how a trader might use it and its method." }),
         h("p", { class: "small muted", text: "Corner chips: ok = current data · stale = older than the limit · simulated = demo market · unavailable = could not be computed (reason and fix shown)." }),
-        h("p", { class: "small" }, h("a", { href: "models.html", text: "Model report" }), " · ", h("a", { href: "history.html", text: "History charts" })));
+        h("p", { class: "small" }, h("a", { href: withIndex("models.html"), text: "Model report" }), " · ", h("a", { href: withIndex("history.html"), text: "History charts" })));
     },
   });
 }

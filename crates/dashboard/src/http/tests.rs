@@ -231,6 +231,7 @@ fn healthz_ok_when_fresh_and_complete_and_failing_when_the_payload_says_so() {
         ops: None,
         limits: HealthLimits::default(),
         calendar: Some(&cal),
+        index_failures: &[],
     };
     // Generated 2025-11-28 13:55 IST, a Friday session.
     let now = payload.meta.generated_at.with_timezone(&Utc) + chrono::Duration::minutes(5);
@@ -277,6 +278,7 @@ fn healthz_names_failed_jobs_fetch_errors_and_old_models() {
             ops: Some(ops),
             limits: HealthLimits::default(),
             calendar: Some(cal),
+            index_failures: &[],
         }
     }
     // Failures count only when a scheduler runs in this process.
@@ -328,6 +330,7 @@ fn healthz_names_failed_jobs_fetch_errors_and_old_models() {
             failing_after_failed_jobs: 3,
         },
         calendar: Some(&cal),
+        index_failures: &[],
     };
     let (status, body) = health_report(wrap(&payload), now, &strict);
     assert_eq!(status, HealthStatus::Degraded);
@@ -417,6 +420,7 @@ async fn schema_history_and_models() {
             let t = payload.meta.data_as_of.with_timezone(&Utc) + chrono::Duration::days(i as i64);
             let run = store
                 .record_run(&aegis_store::RunRecord {
+                    symbol: Symbol::Nifty50,
                     started_at: t,
                     finished_at: Some(t),
                     status: aegis_store::RunStatus::Ok,
@@ -541,4 +545,341 @@ async fn binds_port_zero_and_shuts_down_gracefully() {
         Server::bind(config).await,
         Err(DashboardError::Config { .. })
     ));
+}
+
+/// The fixture as the payload of another index: its symbol and spot changed.
+fn index_fixture(code: &str, spot: f64) -> Vec<u8> {
+    let mut v: Value = serde_json::from_slice(&fixture()).unwrap();
+    v["market"]["symbol"] = Value::from(code);
+    v["market"]["spot"]["value"] = Value::from(spot);
+    serde_json::to_vec(&v).unwrap()
+}
+
+fn entry(
+    symbol: Symbol,
+    state: aegis_payload::indices::RunState,
+    with_payload: bool,
+) -> aegis_payload::indices::IndexEntry {
+    let t = chrono::DateTime::parse_from_rfc3339("2025-11-28T13:55:00+05:30").unwrap();
+    aegis_payload::indices::IndexEntry {
+        symbol,
+        name: symbol.display_name().into(),
+        dir: aegis_payload::indices::relative_dir(symbol),
+        last_run_at: t,
+        state,
+        message: format!("{} run message", symbol.code()),
+        payload: with_payload.then_some(aegis_payload::indices::PayloadOnDisk {
+            generated_at: t,
+            data_as_of: t,
+        }),
+    }
+}
+
+/// NIFTY 50 and NIFTY BANK with payloads, FINNIFTY failed without one, in `env`'s out dir.
+fn write_three_indices(env: &Env) -> Vec<u8> {
+    use aegis_payload::indices::{RunState, record_run};
+    let out = env.dir.path().join("out");
+    let bank = index_dir(&out, Symbol::NiftyBank);
+    std::fs::create_dir_all(&bank).unwrap();
+    std::fs::write(
+        bank.join(aegis_payload::PAYLOAD_FILE),
+        index_fixture("NIFTYBANK", 59123.45),
+    )
+    .unwrap();
+    record_run(&out, entry(Symbol::Nifty50, RunState::Ok, true)).unwrap();
+    record_run(&out, entry(Symbol::NiftyBank, RunState::Ok, true)).unwrap();
+    record_run(&out, entry(Symbol::FinNifty, RunState::Failed, false)).unwrap();
+    std::fs::read(out.join(aegis_payload::indices::INDICES_FILE)).unwrap()
+}
+
+#[tokio::test]
+async fn without_a_manifest_only_nifty_50_is_served_as_before() {
+    let env = env_with_payload(Some(&fixture()));
+    for uri in ["/data/indices.json", "/api/indices"] {
+        let res = get(&env.app, uri, &[]).await;
+        assert_eq!(res.status(), StatusCode::NOT_FOUND);
+        assert_eq!(h(&res, "cache-control"), "no-store");
+        let p = json_body(res).await;
+        assert_eq!(p["error"], "no_manifest");
+        assert!(p["cause"].as_str().unwrap().contains("indices.json"), "{p}");
+        assert!(p["fix"].as_str().unwrap().contains("aegis run"), "{p}");
+    }
+    assert_eq!(
+        body(get(&env.app, "/data/payload.json", &[]).await).await,
+        fixture()
+    );
+    // No other index's payload on disk: 503 naming the file, as the primary's would be.
+    let res = get(&env.app, "/data/indices/NIFTYBANK/payload.json", &[]).await;
+    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let p = json_body(res).await;
+    assert_eq!(p["error"], "payload_missing");
+    assert!(
+        p["cause"].as_str().unwrap().contains("indices/NIFTYBANK"),
+        "{p}"
+    );
+    // A corrupt manifest: 503 with the file named, and /healthz degraded by it.
+    std::fs::write(env.dir.path().join("out/indices.json"), "{").unwrap();
+    let res = get(&env.app, "/data/indices.json", &[]).await;
+    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(json_body(res).await["error"], "manifest_invalid");
+    let health = json_body(get(&env.app, "/healthz", &[]).await).await;
+    assert!(
+        reasons(&health).contains("is not an index manifest"),
+        "{health}"
+    );
+}
+
+#[tokio::test]
+async fn every_index_has_its_routes_and_unknown_ones_are_named() {
+    let env = env_with_payload(Some(&fixture()));
+    let manifest = write_three_indices(&env);
+    for uri in ["/data/indices.json", "/api/indices"] {
+        let res = get(&env.app, uri, &[]).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        assert_eq!(h(&res, "cache-control"), "no-cache");
+        assert_eq!(body(res).await, manifest);
+    }
+    // The other index's payload: its own bytes, ETag, 304 and gzip, by path and by query.
+    let bank = index_fixture("NIFTYBANK", 59123.45);
+    for uri in [
+        "/data/indices/NIFTYBANK/payload.json",
+        "/api/payload?index=NIFTYBANK",
+    ] {
+        let res = get(&env.app, uri, &[]).await;
+        assert_eq!(res.status(), StatusCode::OK, "{uri}");
+        let etag = h(&res, "etag").to_string();
+        assert_eq!(etag, etag_of(&bank));
+        assert_eq!(body(res).await, bank);
+        let again = get(&env.app, uri, &[("if-none-match", &etag)]).await;
+        assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+        let zipped = get(&env.app, uri, &[("accept-encoding", "gzip")]).await;
+        assert_eq!(h(&zipped, "content-encoding"), "gzip");
+    }
+    // The primary is untouched.
+    assert_eq!(
+        body(get(&env.app, "/data/payload.json", &[]).await).await,
+        fixture()
+    );
+    assert_eq!(
+        body(get(&env.app, "/api/payload?index=NIFTY50", &[]).await).await,
+        fixture()
+    );
+    // The failed index has no payload: 503 with the cause and the fix.
+    let res = get(&env.app, "/data/indices/FINNIFTY/payload.json", &[]).await;
+    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(json_body(res).await["error"], "payload_missing");
+    // Unknown indices and documents: 404 naming the valid ones.
+    for uri in [
+        "/data/indices/SENSEX/payload.json",
+        "/api/payload?index=SENSEX",
+        "/api/models?index=SENSEX",
+        "/api/history?index=SENSEX",
+        "/api/toolkit?index=SENSEX",
+        "/api/alerts?index=SENSEX",
+        "/api/strategy?index=SENSEX&preset=iron-condor",
+    ] {
+        let res = get(&env.app, uri, &[]).await;
+        assert_eq!(res.status(), StatusCode::NOT_FOUND, "{uri}");
+        let p = json_body(res).await;
+        assert_eq!(p["error"], "unknown_index", "{uri}");
+        assert!(p["cause"].as_str().unwrap().contains("SENSEX"));
+        assert!(
+            p["fix"]
+                .as_str()
+                .unwrap()
+                .contains("NIFTY50, NIFTYBANK, FINNIFTY, MIDCAPSELECT"),
+            "{p}"
+        );
+    }
+    let p = json_body(get(&env.app, "/data/indices/NIFTY50/payload.json", &[]).await).await;
+    assert!(p["cause"].as_str().unwrap().contains("primary"), "{p}");
+    let res = get(&env.app, "/data/indices/NIFTYBANK/nope.json", &[]).await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert!(
+        json_body(res).await["fix"]
+            .as_str()
+            .unwrap()
+            .contains("alerts.json")
+    );
+    // Schema, toolkit and alerts per index.
+    assert_eq!(
+        json_body(get(&env.app, "/data/indices/NIFTYBANK/schema.json", &[]).await).await,
+        aegis_payload::schema()
+    );
+    let bank_dir = env.dir.path().join("out/indices/NIFTYBANK");
+    std::fs::write(
+        bank_dir.join("alerts.json"),
+        r#"{"rules":[],"events":[],"bank":true}"#,
+    )
+    .unwrap();
+    for uri in [
+        "/data/indices/NIFTYBANK/alerts.json",
+        "/api/alerts?index=NIFTYBANK",
+    ] {
+        assert_eq!(json_body(get(&env.app, uri, &[]).await).await["bank"], true);
+    }
+    let res = get(&env.app, "/data/alerts.json", &[]).await;
+    assert_eq!(
+        res.status(),
+        StatusCode::SERVICE_UNAVAILABLE,
+        "the primary has none"
+    );
+    let res = get(&env.app, "/data/indices/NIFTYBANK/toolkit.json", &[]).await;
+    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        json_body(res).await["cause"]
+            .as_str()
+            .unwrap()
+            .contains("indices/NIFTYBANK/toolkit.json")
+    );
+    // Models per index: NIFTY BANK's directory under the models directory.
+    let models = env.dir.path().join("models/indices/NIFTYBANK");
+    std::fs::create_dir_all(&models).unwrap();
+    std::fs::copy(
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/models/direction_h1.json"
+        ),
+        models.join("direction_h1.json"),
+    )
+    .unwrap();
+    let m = json_body(get(&env.app, "/data/indices/NIFTYBANK/models.json", &[]).await).await;
+    assert_eq!(m["models"][0]["card"]["name"], "direction_h1");
+    let m = json_body(get(&env.app, "/api/models", &[]).await).await;
+    assert_eq!(
+        m["problem"]["error"], "no_models",
+        "NIFTY 50 has no model files"
+    );
+    // The strategy is priced from the named index's chain.
+    aegis_store::Store::open(env.dir.path().join("aegis.db")).unwrap();
+    for (q, code) in [("", "NIFTY50"), ("&index=NIFTYBANK", "NIFTYBANK")] {
+        let res = get(
+            &env.app,
+            &format!("/api/strategy?preset=iron-condor{q}"),
+            &[],
+        )
+        .await;
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+        let p = json_body(res).await;
+        assert!(
+            p["cause"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("no {code} option chain")),
+            "{p}"
+        );
+    }
+    // The failed index makes the server degraded, named with its message.
+    let health = json_body(get(&env.app, "/healthz", &[]).await).await;
+    assert_ne!(health["status"], "ok");
+    let r = reasons(&health);
+    assert!(
+        r.contains("NIFTY FIN SERVICE (FINNIFTY)") && r.contains("FINNIFTY run message"),
+        "{r}"
+    );
+    assert!(
+        !r.contains("NIFTYBANK run message"),
+        "an ok index is no reason: {r}"
+    );
+    let metrics = String::from_utf8(body(get(&env.app, "/metrics", &[]).await).await).unwrap();
+    assert!(
+        metrics.contains("aegis_index_run{index=\"FINNIFTY\",state=\"failed\"} 1"),
+        "{metrics}"
+    );
+}
+
+#[test]
+fn a_failed_index_degrades_an_otherwise_healthy_server() {
+    let payload = healthy_fixture();
+    let cal = NseCalendar::new();
+    let now = payload.meta.generated_at.with_timezone(&Utc) + chrono::Duration::minutes(5);
+    let failures = vec!["index NIFTY BANK (NIFTYBANK): the last run failed".to_string()];
+    let mut ctx = HealthContext {
+        ops: None,
+        limits: HealthLimits::default(),
+        calendar: Some(&cal),
+        index_failures: &[],
+    };
+    assert_eq!(health_report(wrap(&payload), now, &ctx).0, HealthStatus::Ok);
+    ctx.index_failures = &failures;
+    let (status, body) = health_report(wrap(&payload), now, &ctx);
+    assert_eq!(status, HealthStatus::Degraded);
+    assert!(reasons(&body).contains("NIFTY BANK (NIFTYBANK)"), "{body}");
+}
+
+#[tokio::test]
+async fn history_is_per_index() {
+    let env = env_with_payload(Some(&fixture()));
+    let store_path = env.dir.path().join("aegis.db");
+    {
+        let mut store = aegis_store::Store::open(&store_path).unwrap();
+        let payload: aegis_payload::Payload = serde_json::from_slice(&fixture()).unwrap();
+        let runs = [
+            (Symbol::Nifty50, 26100.5, 0),
+            (Symbol::NiftyBank, 59123.45, 0),
+            (Symbol::Nifty50, 26209.65, 1),
+        ];
+        for (symbol, spot, day) in runs {
+            let mut p = payload.clone();
+            p.market.spot.value.as_mut().unwrap().value = spot;
+            let t = payload.meta.data_as_of.with_timezone(&Utc) + chrono::Duration::days(day);
+            let run = store
+                .record_run(&aegis_store::RunRecord {
+                    symbol,
+                    started_at: t,
+                    finished_at: Some(t),
+                    status: aegis_store::RunStatus::Ok,
+                    exit_code: Some(0),
+                    message: None,
+                    payload_sha256: None,
+                })
+                .unwrap();
+            store
+                .store_payload(
+                    run,
+                    t,
+                    t,
+                    &aegis_payload::to_json(&p),
+                    &aegis_payload::metric_points(&p),
+                )
+                .unwrap();
+        }
+    }
+    let spots = |doc: &Value| -> Vec<f64> {
+        doc["metrics"][0]["points"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["value"].as_f64().unwrap())
+            .collect()
+    };
+    let nifty = json_body(get(&env.app, "/data/history.json", &[]).await).await;
+    assert_eq!(nifty["metrics"][0]["label"], "NIFTY 50 spot");
+    assert_eq!(spots(&nifty), [26100.5, 26209.65]);
+    let bank = json_body(get(&env.app, "/data/indices/NIFTYBANK/history.json", &[]).await).await;
+    assert_eq!(bank["index"], "NIFTYBANK");
+    assert_eq!(bank["metrics"][0]["label"], "NIFTY BANK spot");
+    assert_eq!(spots(&bank), [59123.45]);
+    let api = json_body(
+        get(
+            &env.app,
+            "/api/history?metric=market.spot&index=NIFTYBANK",
+            &[],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(api["points"].as_array().unwrap().len(), 1);
+    assert_eq!(api["points"][0]["value"], 59123.45);
+    let names = json_body(get(&env.app, "/api/history?index=NIFTYBANK", &[]).await).await;
+    assert!(
+        names["metrics"]
+            .as_array()
+            .unwrap()
+            .contains(&Value::from("market.spot"))
+    );
+    // An index without runs has an empty history, not another index's.
+    let fin = json_body(get(&env.app, "/data/indices/FINNIFTY/history.json", &[]).await).await;
+    assert!(fin["problem"].is_null());
+    assert!(spots(&fin).is_empty());
 }

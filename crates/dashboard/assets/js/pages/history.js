@@ -2,7 +2,8 @@
 // chart per metric; runs in which a metric was unavailable are gaps.
 
 import { h, clear } from "../dom.js";
-import { loadHistory } from "../api.js";
+import { loadHistory, initIndex } from "../api.js";
+import { initIndexPicker } from "../indices.js";
 import { num, istTime } from "../format.js";
 import { lineChart } from "../charts.js";
 
@@ -68,7 +69,11 @@ function flows(f) {
   return cards;
 }
 
-loadHistory().then((doc) => {
+// The index first (the selector reloads the page for another index), then its document.
+initIndex().then(() => {
+  initIndexPicker(document.getElementById("index-picker"), () => location.reload());
+  return loadHistory();
+}).then((doc) => {
   clear(root);
   if (doc.problem) {
     root.append(h("div", { class: "unavailable-note unavailable" }, h("p", { class: "u-title", text: "No history" }),

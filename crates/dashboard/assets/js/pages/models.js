@@ -3,7 +3,8 @@
 // against the baseline and climatology, and skill over time when the card carries a series.
 
 import { h, clear } from "../dom.js";
-import { loadModels } from "../api.js";
+import { loadModels, initIndex } from "../api.js";
+import { initIndexPicker } from "../indices.js";
 import { num, pct } from "../format.js";
 import { lineChart, barChart, legend } from "../charts.js";
 
@@ -121,7 +122,11 @@ function card(entry) {
   return el;
 }
 
-loadModels().then((doc) => {
+// The index first (the selector reloads the page for another index), then its document.
+initIndex().then(() => {
+  initIndexPicker(document.getElementById("index-picker"), () => location.reload());
+  return loadModels();
+}).then((doc) => {
   clear(root);
   if (doc.problem) {
     root.append(h("div", { class: "unavailable-note unavailable" }, h("p", { class: "u-title", text: "No model report" }),

@@ -10,6 +10,7 @@ import { h, clear } from "../dom.js";
 import { num, day } from "../format.js";
 import { tile, kv, headline, available, unavailableNote } from "../tile.js";
 import { lineChart, legend } from "../charts.js";
+import { currentIndex, PRIMARY } from "../api.js";
 
 const VOLS = [["atm-iv", "ATM IV"], ["vix", "India VIX"], ["forecast", "Model forecast"]];
 
@@ -39,6 +40,8 @@ async function fetchStrategy(st) {
   const p = new URLSearchParams();
   if (st.legs) p.set("legs", st.legs); else if (st.preset) p.set("preset", st.preset);
   p.set("vol", st.vol);
+  // The index shown: its chain, and its contract's lot size.
+  if (currentIndex().code !== PRIMARY) p.set("index", currentIndex().code);
   let res;
   try {
     res = await fetch(`api/strategy?${p.toString()}`, { cache: "no-store", headers: { Accept: "application/json" } });
