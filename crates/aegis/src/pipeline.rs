@@ -198,15 +198,24 @@ fn manifest_entry(opts: &RunOptions, result: &Result<RunOutcome>) -> IndexEntry 
     }
 }
 
-/// Whether the store has any daily bar of `symbol` (an index without data is skipped by
-/// [`run_indices`]).
-pub fn has_daily_data(store_path: &Path, symbol: Symbol) -> Result<bool> {
-    let store = Store::open(store_path)
-        .with_context(|| format!("opening the store {}", store_path.display()))?;
-    Ok(store
+/// Why `symbol` is skipped by the multi-index commands ([`run_indices`], `aegis train`, the
+/// scheduler's retrain): `Some(reason)` for an index other than the primary one (NIFTY 50, which
+/// always runs) that has no daily bar in the store.
+pub fn skip_reason(store: &Store, symbol: Symbol) -> Result<Option<String>> {
+    if symbol == aegis_payload::indices::PRIMARY {
+        return Ok(None);
+    }
+    let has_data = store
         .last_daily_date(symbol)
         .with_context(|| format!("reading the {symbol} daily bars"))?
-        .is_some())
+        .is_some();
+    Ok((!has_data).then(|| {
+        format!(
+            "no {} daily bars in the store; fetch them with `aegis fetch --index {}` (or remove it from [indices] list)",
+            symbol.display_name(),
+            symbol.code()
+        )
+    }))
 }
 
 /// What [`run_indices`] did for one index.
@@ -232,21 +241,13 @@ pub fn run_indices(
                 symbol,
                 ..base.clone()
             };
-            if symbol != aegis_payload::indices::PRIMARY {
-                match has_daily_data(&opts.store, symbol) {
-                    Ok(false) => {
-                        return (
-                            symbol,
-                            IndexRun::Skipped(format!(
-                                "no {} daily bars in the store; fetch them with `aegis fetch --index {}` (or remove it from [indices] list)",
-                                symbol.display_name(),
-                                symbol.code()
-                            )),
-                        );
-                    }
-                    Ok(true) => {}
-                    Err(e) => return (symbol, IndexRun::Ran(Err(e))),
-                }
+            let skip = Store::open(&opts.store)
+                .with_context(|| format!("opening the store {}", opts.store.display()))
+                .and_then(|store| skip_reason(&store, symbol));
+            match skip {
+                Ok(Some(why)) => return (symbol, IndexRun::Skipped(why)),
+                Ok(None) => {}
+                Err(e) => return (symbol, IndexRun::Ran(Err(e))),
             }
             (symbol, IndexRun::Ran(run_cycle(&opts, cal).map(Box::new)))
         })

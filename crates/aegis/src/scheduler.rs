@@ -31,7 +31,7 @@ use aegis_ml::predictor::ModelSet;
 use aegis_ml::training::{TrainInputs, TrainOptions, train_all_with_progress};
 use aegis_model::Symbol;
 use aegis_model::time::ist_date;
-use aegis_payload::indices::{PRIMARY, index_dir};
+use aegis_payload::indices::index_dir;
 use aegis_store::ModelMeta;
 use anyhow::{Context, Result, bail};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
@@ -458,7 +458,7 @@ pub fn retrain_and_install(cfg: &Config, now: DateTime<Utc>) -> Result<String> {
     let mut store = commands::open_store(&cfg.paths.store)?;
     let mut symbols = Vec::new();
     for symbol in commands::indices(cfg, None)? {
-        if symbol == PRIMARY || store.last_daily_date(symbol)?.is_some() {
+        if pipeline::skip_reason(&store, symbol)?.is_none() {
             symbols.push(symbol);
         }
     }

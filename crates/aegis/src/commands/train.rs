@@ -327,12 +327,8 @@ pub fn run_indices(
 ) -> Result<Vec<TrainSummary>> {
     let mut out = Vec::new();
     for &symbol in symbols {
-        if skip_empty && symbol != PRIMARY && store.last_daily_date(symbol)?.is_none() {
-            eprintln!(
-                "skipped {}: no daily bars in the store (aegis fetch --daily --index {})",
-                symbol.display_name(),
-                symbol.code()
-            );
+        if skip_empty && let Some(why) = crate::pipeline::skip_reason(store, symbol)? {
+            eprintln!("skipped {}: {why}", symbol.display_name());
             continue;
         }
         let args = TrainArgs {
