@@ -574,15 +574,18 @@ fn freshness_problem(
             )
         }),
         Ok(_) => {
+            // The session the payload must postdate: today's once its close plus the limit
+            // (the post-close run's grace) has passed, else the previous one — so a payload
+            // older than yesterday's close is stale even during today's grace window.
             let today = aegis_model::time::ist_date(now);
             let last = match cal.session(today) {
-                Ok(Some(s)) if s.close <= now => Some(s),
+                Ok(Some(s)) if s.close + limit < now => Some(s),
                 _ => cal
                     .prev_trading_day(today)
                     .ok()
                     .and_then(|d| cal.session(d).ok().flatten()),
             }?;
-            (generated_at < last.close && now - last.close > limit).then(|| {
+            (generated_at < last.close).then(|| {
                 format!(
                     "stale data: the payload was generated at {} UTC, before the close of the {} session; the post-close run has not happened — check the scheduler or run `aegis run --fetch`",
                     generated_at.format("%Y-%m-%d %H:%M"),

@@ -259,6 +259,33 @@ fn healthz_ok_when_fresh_and_complete_and_failing_when_the_payload_says_so() {
         health_report(wrap(&post_close), sunday, &ctx).0,
         HealthStatus::Ok
     );
+    // Monday 1 Dec 2025, 15:40 IST: ten minutes after the close, within the post-close run's
+    // grace. A payload from before Friday's close is still stale (found by CI running in that
+    // window); Friday's post-close payload is not yet late.
+    let monday_after_close = chrono::DateTime::parse_from_rfc3339("2025-12-01T15:40:00+05:30")
+        .unwrap()
+        .with_timezone(&Utc);
+    let (status, body) = health_report(wrap(&payload), monday_after_close, &ctx);
+    assert_eq!(status, HealthStatus::Degraded);
+    assert!(
+        reasons(&body).contains("before the close of the 2025-11-28 session"),
+        "{body}"
+    );
+    assert_eq!(
+        health_report(wrap(&post_close), monday_after_close, &ctx).0,
+        HealthStatus::Ok
+    );
+    // Half an hour past the grace, Monday's post-close run is missing.
+    let (status, body) = health_report(
+        wrap(&post_close),
+        monday_after_close + chrono::Duration::minutes(30),
+        &ctx,
+    );
+    assert_eq!(status, HealthStatus::Degraded);
+    assert!(
+        reasons(&body).contains("before the close of the 2025-12-01 session"),
+        "{body}"
+    );
     payload.meta.health.status = HealthStatus::Failing;
     assert_eq!(
         health_report(wrap(&payload), now, &ctx).0,
