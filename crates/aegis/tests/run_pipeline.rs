@@ -174,6 +174,19 @@ fn last_session_everything_ok_but_the_old_chain_which_is_stale() {
         .map(|e| format!("{e} at {}", e.instance_path()))
         .collect();
     assert!(errors.is_empty(), "{errors:#?}");
+    // The toolkit document validates against the schema written beside it.
+    let read = |name: &str| -> Value {
+        serde_json::from_str(&std::fs::read_to_string(dir.join(name)).unwrap()).unwrap()
+    };
+    let toolkit_schema = read(aegis_toolkit::TOOLKIT_SCHEMA_FILE);
+    assert_eq!(toolkit_schema["title"], "AegisMatrix toolkit");
+    let toolkit = read(aegis_toolkit::TOOLKIT_FILE);
+    let errors: Vec<String> = jsonschema::validator_for(&toolkit_schema)
+        .expect("the toolkit schema compiles")
+        .iter_errors(&toolkit)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
 
     // Deterministic: a second run differs only in generated_at.
     let (o2, p2) = run("store.db", "models", LAST_SESSION, "out_last2");
@@ -300,6 +313,7 @@ fn a_failed_run_exits_4_and_leaves_the_last_good_payload_untouched() {
         "aegismatrix.json",
         "aegismatrix.schema.json",
         "toolkit.json",
+        "toolkit.schema.json",
         "alerts.json",
         "alerts_state.json",
         "indices.json",

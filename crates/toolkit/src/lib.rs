@@ -48,6 +48,8 @@ use crate::pricing::ExpiryContext;
 pub const TOOLKIT_SCHEMA_VERSION: u32 = 1;
 /// File name of the document, beside the payload.
 pub const TOOLKIT_FILE: &str = "toolkit.json";
+/// File name of the document's JSON Schema, written beside it.
+pub const TOOLKIT_SCHEMA_FILE: &str = "toolkit.schema.json";
 /// Daily returns of the realized vol beside the IV history.
 pub const REALIZED_VOL_DAYS: usize = 20;
 
@@ -660,8 +662,13 @@ pub fn schema() -> serde_json::Value {
     serde_json::to_value(schemars::schema_for!(Toolkit)).expect("the schema serialises")
 }
 
-/// Writes `toolkit` to `dir/toolkit.json` atomically (temporary file, fsync, rename).
+/// Writes `toolkit` to `dir/toolkit.json` and its schema to `dir/toolkit.schema.json`, each
+/// atomically (temporary file, fsync, rename); the schema first, so a document on disk always
+/// has the schema it was written against beside it.
 pub fn write_atomic(dir: &Path, toolkit: &Toolkit) -> Result<PathBuf, ToolkitError> {
+    let schema_text =
+        serde_json::to_string_pretty(&schema()).expect("the schema serialises") + "\n";
+    aegis_payload::write_file_atomic(&dir.join(TOOLKIT_SCHEMA_FILE), schema_text.as_bytes())?;
     let json = serde_json::to_string_pretty(toolkit).expect("the toolkit serialises") + "\n";
     let path = dir.join(TOOLKIT_FILE);
     aegis_payload::write_file_atomic(&path, json.as_bytes())?;
