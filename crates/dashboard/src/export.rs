@@ -236,25 +236,31 @@ impl Sources<'_> {
 mod tests {
     use super::*;
 
+    /// The bytes of the payload fixture.
+    fn payload_fixture() -> Vec<u8> {
+        std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/payload.json"
+        ))
+        .unwrap()
+    }
+
+    /// Exports the run output `out` to `dir/site`, with no store and no models (both paths
+    /// under `dir` do not exist); returns the site's directory and the report.
+    fn export_without_store(dir: &Path, out: &Path) -> (PathBuf, ExportReport) {
+        let site = dir.join("site");
+        let report = export(&site, out, &dir.join("none.db"), &dir.join("models")).unwrap();
+        (site, report)
+    }
+
     #[test]
     fn exports_every_page_asset_and_data_file() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("out");
         std::fs::create_dir_all(&out).unwrap();
-        let fixture = std::fs::read(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/fixtures/payload.json"
-        ))
-        .unwrap();
+        let fixture = payload_fixture();
         std::fs::write(out.join(PAYLOAD_FILE), &fixture).unwrap();
-        let site = dir.path().join("site");
-        let report = export(
-            &site,
-            &out,
-            &dir.path().join("none.db"),
-            &dir.path().join("models"),
-        )
-        .unwrap();
+        let (site, report) = export_without_store(dir.path(), &out);
         assert_eq!(report.files, PAGES.len() + ASSETS.len() + 4);
         assert_eq!(
             std::fs::read(site.join("data/payload.json")).unwrap(),
@@ -277,11 +283,7 @@ mod tests {
         use aegis_payload::indices::{IndexEntry, RunState, record_run};
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("out");
-        let fixture = std::fs::read(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/fixtures/payload.json"
-        ))
-        .unwrap();
+        let fixture = payload_fixture();
         let bank_dir = index_dir(&out, Symbol::NiftyBank);
         std::fs::create_dir_all(&bank_dir).unwrap();
         std::fs::write(out.join(PAYLOAD_FILE), &fixture).unwrap();
@@ -310,14 +312,7 @@ mod tests {
             )
             .unwrap();
         }
-        let site = dir.path().join("site");
-        let report = export(
-            &site,
-            &out,
-            &dir.path().join("none.db"),
-            &dir.path().join("models"),
-        )
-        .unwrap();
+        let (site, report) = export_without_store(dir.path(), &out);
         assert_eq!(
             std::fs::read(site.join("data/indices.json")).unwrap(),
             std::fs::read(out.join(INDICES_FILE)).unwrap()

@@ -6,15 +6,12 @@
 //! a time: the machine has two cores). Without Chromium they fail, saying what to install.
 
 mod common;
-use common::{free_port, on_path, plain_static_server};
+use common::browser::{Browser, lock};
+use common::{Site, runs};
 
-use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use aegis_dashboard::{ServeConfig, Server};
-use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
 
 const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/payload.json");
@@ -24,203 +21,39 @@ const MODEL: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/tests/fixtures/models/direction_h1.json"
 );
-const INSTALL: &str =
-    "run `apt-get install -y chromium chromium-driver` (Debian's Chromium and its WebDriver)";
-/// Flags for Chromium as root in a container.
-const CHROMIUM_FLAGS: &[&str] = &[
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-    "--disable-quic",
-    "--disable-breakpad",
-    "--disable-crash-reporter",
-];
 const VIEWS: [&str; 3] = ["direction", "sellers", "buyers"];
 
-/// One Chromium at a time (an async mutex: each test has its own runtime).
-static ONE_BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
-/// Chromium and chromedriver, or a failure that says how to install them.
-fn browser_binaries() -> (PathBuf, PathBuf) {
-    let chromium = on_path("chromium")
-        .or_else(|| on_path("chromium-browser"))
-        .unwrap_or_else(|| panic!("Chromium is not installed (no `chromium` on PATH): {INSTALL}"));
-    let driver = on_path("chromedriver").unwrap_or_else(|| {
-        panic!("chromedriver is not installed (no `chromedriver` on PATH): {INSTALL}")
-    });
-    (chromium, driver)
-}
-
-fn wait_for_port(port: u16, what: &str) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "{what} did not start listening on port {port}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-/// The workspace's target directory (CARGO_TARGET_DIR, or `target/` beside the workspace).
-fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"))
-}
-
-/// A chromedriver process, killed on drop.
-struct Driver {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// A browser session on a fresh profile.
-struct Browser {
-    client: Client,
-    _driver: Driver,
-    profile: tempfile::TempDir,
-}
-
-impl Drop for Browser {
-    /// A test that fails never closes its session: end the Chromium processes of this
-    /// session's profile (found by their command line, killed by pid) so none is orphaned.
-    fn drop(&mut self) {
-        let marker = format!("--user-data-dir={}", self.profile.path().display());
-        let Ok(procs) = std::fs::read_dir("/proc") else {
-            return;
-        };
-        for entry in procs.flatten() {
-            let name = entry.file_name();
-            let Some(pid) = name
-                .to_str()
-                .filter(|n| n.bytes().all(|b| b.is_ascii_digit()))
-            else {
-                continue;
-            };
-            let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
-            if String::from_utf8_lossy(&cmdline).contains(&marker) {
-                let _ = Command::new("kill").args(["-9", pid]).status();
-            }
-        }
-    }
-}
-
+/// What the dashboard's pages add to a browser session.
 impl Browser {
-    async fn start(width: u32, height: u32) -> Browser {
-        Self::start_with(width, height, false).await
-    }
-
-    /// With `phone`, the viewport is emulated at exactly `width`×`height` CSS pixels (a
-    /// headless window cannot be narrower than 500 px).
-    async fn start_with(width: u32, height: u32, phone: bool) -> Browser {
-        let (chromium, driver_bin) = browser_binaries();
-        let port = free_port();
-        let child = Command::new(&driver_bin)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {}: {e}; {INSTALL}", driver_bin.display()));
-        let driver = Driver { child, port };
-        wait_for_port(driver.port, "chromedriver");
-        let profile = tempfile::tempdir().unwrap();
-        let mut args: Vec<String> = CHROMIUM_FLAGS.iter().map(|s| s.to_string()).collect();
-        args.push(format!("--user-data-dir={}", profile.path().display()));
-        args.push(format!("--window-size={width},{height}"));
-        let mut chrome_options = json!({ "binary": chromium, "args": args });
-        if phone {
-            chrome_options["mobileEmulation"] =
-                json!({ "deviceMetrics": { "width": width, "height": height, "pixelRatio": 1.0 } });
-        }
-        let caps = json!({ "browserName": "chrome", "goog:chromeOptions": chrome_options });
-        let caps = match caps {
-            Value::Object(m) => m,
-            _ => unreachable!(),
-        };
-        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-        let client = ClientBuilder::new(connector)
-            .capabilities(caps)
-            .connect(&format!("http://127.0.0.1:{}", driver.port))
-            .await
-            .unwrap_or_else(|e| panic!("cannot start a Chromium session: {e}; {INSTALL}"));
-        Browser {
-            client,
-            _driver: driver,
-            profile,
-        }
-    }
-
-    /// Ends the session (Chromium quits).
-    async fn close(&self) {
-        self.client.clone().close().await.unwrap();
-    }
-
-    async fn js(&self, script: &str) -> Value {
-        self.client
-            .execute(script, vec![])
-            .await
-            .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
-    }
-
-    /// Polls `condition` (a JS expression) until it is truthy, for up to 15 s.
-    async fn wait(&self, condition: &str) {
-        let deadline = Instant::now() + Duration::from_secs(15);
-        loop {
-            let v = self.js(&format!("return Boolean({condition});")).await;
-            if v == Value::Bool(true) {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting for: {condition}"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    async fn text(&self, css: &str) -> String {
-        self.client
-            .find(Locator::Css(css))
-            .await
-            .unwrap_or_else(|e| panic!("no element {css}: {e}"))
-            .text()
-            .await
-            .unwrap()
-    }
-
-    async fn click(&self, css: &str) {
-        let quoted = serde_json::to_string(css).unwrap();
-        self.js(&format!("const e = document.querySelector({quoted}); if (e) e.scrollIntoView({{block: 'center'}}); return null;"))
+    /// Waits for the disclaimer and accepts it.
+    async fn accept_disclaimer(&self) {
+        self.wait("document.getElementById('disclaimer-accept')")
             .await;
-        self.client
-            .find(Locator::Css(css))
-            .await
-            .unwrap_or_else(|e| panic!("no element {css}: {e}"))
-            .click()
-            .await
-            .unwrap_or_else(|e| panic!("cannot click {css}: {e}"));
+        self.click("#disclaimer-accept").await;
     }
 
     /// Opens `url` and dismisses the disclaimer, then waits for the tiles.
     async fn open_dashboard(&self, url: &str) {
-        self.client.goto(url).await.unwrap();
-        self.wait("document.getElementById('disclaimer-accept')")
-            .await;
-        self.click("#disclaimer-accept").await;
+        self.goto(url).await;
+        self.accept_disclaimer().await;
         self.wait("!document.getElementById('disclaimer') && document.querySelectorAll('#grid .tile').length === 12").await;
+    }
+
+    /// The value of the index selector.
+    async fn index_chosen(&self) -> Value {
+        self.js("return document.getElementById('index-select').value;")
+            .await
+    }
+
+    /// Clicks `button`, waits for the help pop-up, reads its text and closes it with its close
+    /// button.
+    async fn help_text(&self, button: &str) -> String {
+        self.click(button).await;
+        self.wait("document.getElementById('help-dialog')").await;
+        let help = self.text("#help-dialog").await;
+        self.click("#help-dialog .modal-close").await;
+        self.wait("!document.getElementById('help-dialog')").await;
+        help
     }
 
     async fn select_view(&self, view: &str) {
@@ -240,42 +73,18 @@ impl Browser {
     }
 }
 
-/// The dashboard server, in-process, with the fixture data.
-struct Site {
-    dir: tempfile::TempDir,
-    addr: SocketAddr,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-}
-
 impl Site {
+    /// The dashboard server with the fixture data: payload, toolkit document, model file and a
+    /// store seeded by [`seed_store`].
     async fn start() -> Site {
-        let dir = tempfile::tempdir().unwrap();
-        let out = dir.path().join("out");
-        let models = dir.path().join("models");
-        std::fs::create_dir_all(&out).unwrap();
-        std::fs::create_dir_all(&models).unwrap();
-        std::fs::copy(FIXTURE, out.join(aegis_payload::PAYLOAD_FILE)).unwrap();
-        std::fs::copy(TOOLKIT, out.join(aegis_toolkit::TOOLKIT_FILE)).unwrap();
-        std::fs::copy(MODEL, models.join("direction_h1.json")).unwrap();
-        let store = dir.path().join("aegis.db");
-        seed_store(&store);
-        let mut config = ServeConfig::new(out, store, models);
-        config.bind = "127.0.0.1:0".parse().unwrap();
-        let server = Server::bind(config).await.unwrap();
-        let addr = server.local_addr();
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(server.run(async {
-            let _ = rx.await;
-        }));
-        Site {
-            dir,
-            addr,
-            stop: Some(tx),
-        }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://{}/{path}", self.addr)
+        Site::start_with(|dir| {
+            let out = dir.join("out");
+            std::fs::copy(FIXTURE, out.join(aegis_payload::PAYLOAD_FILE)).unwrap();
+            std::fs::copy(TOOLKIT, out.join(aegis_toolkit::TOOLKIT_FILE)).unwrap();
+            std::fs::copy(MODEL, dir.join("models").join("direction_h1.json")).unwrap();
+            seed_store(&dir.join("aegis.db"));
+        })
+        .await
     }
 
     fn payload_path(&self) -> PathBuf {
@@ -286,45 +95,17 @@ impl Site {
     }
 }
 
-impl Drop for Site {
-    fn drop(&mut self) {
-        if let Some(tx) = self.stop.take() {
-            let _ = tx.send(());
-        }
-    }
-}
-
 /// Two runs of the fixture payload, a day apart, with different spot values.
 fn seed_store(path: &Path) {
-    use chrono::Utc;
+    use aegis_model::Symbol;
+    runs::store_spot_runs(
+        path,
+        &[
+            (Symbol::Nifty50, 26100.5, -1),
+            (Symbol::Nifty50, 26209.65, 0),
+        ],
+    );
     let mut store = aegis_store::Store::open(path).unwrap();
-    let payload: aegis_payload::Payload =
-        serde_json::from_str(&std::fs::read_to_string(FIXTURE).unwrap()).unwrap();
-    for (i, spot) in [26100.5, 26209.65].into_iter().enumerate() {
-        let mut p = payload.clone();
-        p.market.spot.value.as_mut().unwrap().value = spot;
-        let t = payload.meta.data_as_of.with_timezone(&Utc) + chrono::Duration::days(i as i64 - 1);
-        let run = store
-            .record_run(&aegis_store::RunRecord {
-                symbol: aegis_model::Symbol::Nifty50,
-                started_at: t,
-                finished_at: Some(t),
-                status: aegis_store::RunStatus::Ok,
-                exit_code: Some(0),
-                message: None,
-                payload_sha256: None,
-            })
-            .unwrap();
-        store
-            .store_payload(
-                run,
-                t,
-                t,
-                &aegis_payload::to_json(&p),
-                &aegis_payload::metric_points(&p),
-            )
-            .unwrap();
-    }
     // Two sessions of NSE's FII/DII report for the flows chart.
     let rows: Vec<aegis_store::FiiDiiRow> = [(24, -1200.5, 900.25), (25, -2274.42, 3426.49)]
         .into_iter()
@@ -340,10 +121,6 @@ fn seed_store(path: &Path) {
         })
         .collect();
     store.upsert_fii_dii(&rows).unwrap();
-}
-
-async fn lock() -> tokio::sync::MutexGuard<'static, ()> {
-    ONE_BROWSER.lock().await
 }
 
 /// Texts that must appear in a tile, by tile id.
@@ -571,7 +348,7 @@ async fn clicking_any_tile_opens_its_help_and_escape_closes_it() {
             let id = id.as_str().unwrap();
             b.click(&format!("[data-tile='{id}'] .tile-title")).await;
             b.wait("document.getElementById('help-dialog')").await;
-            let dialog = b.client.find(Locator::Css("#help-dialog")).await.unwrap();
+            let dialog = b.find("#help-dialog").await;
             assert_eq!(
                 dialog.attr("aria-modal").await.unwrap().as_deref(),
                 Some("true")
@@ -596,13 +373,7 @@ async fn clicking_any_tile_opens_its_help_and_escape_closes_it() {
                 b.js("return document.getElementById('page').inert;").await,
                 Value::Bool(true)
             );
-            b.client
-                .active_element()
-                .await
-                .unwrap()
-                .send_keys("\u{e00c}")
-                .await
-                .unwrap();
+            b.press_escape().await;
             b.wait(
                 "!document.getElementById('help-dialog') && !document.getElementById('page').inert",
             )
@@ -610,11 +381,11 @@ async fn clicking_any_tile_opens_its_help_and_escape_closes_it() {
         }
     }
     // The help button is a real button that opens the same pop-up.
-    b.click("[data-tile='buy-gamma'] .help-btn").await;
-    b.wait("document.getElementById('help-dialog')").await;
-    assert!(b.text("#help-dialog").await.contains("13 half-hour blocks"));
-    b.click("#help-dialog .modal-close").await;
-    b.wait("!document.getElementById('help-dialog')").await;
+    assert!(
+        b.help_text("[data-tile='buy-gamma'] .help-btn")
+            .await
+            .contains("13 half-hour blocks")
+    );
     b.close().await;
 }
 
@@ -623,33 +394,21 @@ async fn disclaimer_blocks_until_understood_and_returns_after_two_days() {
     let _one = lock().await;
     let site = Site::start().await;
     let b = Browser::start(1280, 1000).await;
-    b.client.goto(&site.url("")).await.unwrap();
+    b.goto(&site.url("")).await;
     b.wait("document.getElementById('disclaimer')").await;
-    let d = b.client.find(Locator::Css("#disclaimer")).await.unwrap();
+    let d = b.find("#disclaimer").await;
     assert_eq!(d.attr("role").await.unwrap().as_deref(), Some("dialog"));
     assert_eq!(d.attr("aria-modal").await.unwrap().as_deref(), Some("true"));
     assert!(d.text().await.unwrap().contains("not investment advice"));
     // It blocks the page: a click on a tab does not get through.
-    let _ = b
-        .client
-        .find(Locator::Css("#tab-buyers"))
-        .await
-        .unwrap()
-        .click()
-        .await;
+    let _ = b.find("#tab-buyers").await.click().await;
     assert_eq!(
         b.js("return document.getElementById('tab-buyers').getAttribute('aria-selected');")
             .await,
         json!("false")
     );
     // Neither Escape nor a click on the backdrop closes it; there is no close button.
-    b.client
-        .active_element()
-        .await
-        .unwrap()
-        .send_keys("\u{e00c}")
-        .await
-        .unwrap();
+    b.press_escape().await;
     b.js("document.querySelector('.modal-backdrop').click(); return null;")
         .await;
     tokio::time::sleep(Duration::from_millis(200)).await;
@@ -667,7 +426,7 @@ async fn disclaimer_blocks_until_understood_and_returns_after_two_days() {
     b.wait("!document.getElementById('disclaimer')").await;
     b.select_view("buyers").await;
     // Remembered: not shown after a reload.
-    b.client.refresh().await.unwrap();
+    b.reload().await;
     b.wait("document.querySelectorAll('#grid .tile').length === 12")
         .await;
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -678,7 +437,7 @@ async fn disclaimer_blocks_until_understood_and_returns_after_two_days() {
     );
     // Accepted three days ago: shown again.
     b.js("localStorage.setItem('aegis.disclaimerAcceptedAt', String(Date.now() - 3 * 24 * 3600 * 1000)); return null;").await;
-    b.client.refresh().await.unwrap();
+    b.reload().await;
     b.wait("document.getElementById('disclaimer')").await;
     b.close().await;
 }
@@ -704,7 +463,7 @@ async fn theme_toggles_and_persists_across_reload() {
     );
     assert_eq!(b.js(bg).await, json!("rgb(247, 251, 254)"));
     assert_eq!(b.js(tile_bg).await, json!("rgb(255, 255, 255)"));
-    b.client.refresh().await.unwrap();
+    b.reload().await;
     b.wait("document.querySelectorAll('#grid .tile').length === 12")
         .await;
     assert_eq!(
@@ -731,11 +490,7 @@ async fn unavailable_and_stale_metrics_say_why_and_what_to_do() {
     b.open_dashboard(&site.url("#sellers")).await;
     b.wait("document.getElementById('view').dataset.view === 'sellers'")
         .await;
-    let tile = b
-        .client
-        .find(Locator::Css("[data-tile='sel-maxpain']"))
-        .await
-        .unwrap();
+    let tile = b.find("[data-tile='sel-maxpain']").await;
     assert_eq!(
         tile.attr("data-status").await.unwrap().as_deref(),
         Some("unavailable")
@@ -770,13 +525,7 @@ async fn unavailable_and_stale_metrics_say_why_and_what_to_do() {
             .await
             .contains("RR25 −2.87")
     );
-    let shots = target_dir().join("screenshots");
-    std::fs::create_dir_all(&shots).unwrap();
-    std::fs::write(
-        shots.join("sellers-expiry2-dark.png"),
-        b.client.screenshot().await.unwrap(),
-    )
-    .unwrap();
+    b.screenshot("sellers-expiry2-dark.png").await;
     // A simulated payload written while the page is open shows its banner after a refresh.
     let mut v: Value =
         serde_json::from_str(&std::fs::read_to_string(site.payload_path()).unwrap()).unwrap();
@@ -828,13 +577,7 @@ async fn narrow_phone_viewport_never_scrolls_sideways() {
             .js("return [...document.querySelectorAll('#page *')].filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5).map(e => e.tagName + '.' + e.className).slice(0, 5);")
             .await;
         assert_eq!(wide, json!([]), "{view}: elements overflow the viewport");
-        let dir = target_dir().join("screenshots");
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(
-            dir.join(format!("{view}-phone-dark.png")),
-            b.client.screenshot().await.unwrap(),
-        )
-        .unwrap();
+        b.screenshot(&format!("{view}-phone-dark.png")).await;
     }
     b.close().await;
 }
@@ -845,8 +588,6 @@ async fn screenshots_of_every_tab_in_both_themes() {
     let site = Site::start().await;
     let b = Browser::start(1280, 1900).await;
     b.open_dashboard(&site.url("")).await;
-    let dir = target_dir().join("screenshots");
-    std::fs::create_dir_all(&dir).unwrap();
     for theme in ["dark", "light"] {
         if b.js("return document.documentElement.dataset.theme;").await != json!(theme) {
             b.click("#theme-toggle").await;
@@ -855,10 +596,7 @@ async fn screenshots_of_every_tab_in_both_themes() {
             b.select_view(view).await;
             b.wait("document.querySelectorAll('#grid .ct-line, #grid .ct-bar').length > 0")
                 .await;
-            let png = b.client.screenshot().await.unwrap();
-            assert!(png.starts_with(b"\x89PNG"), "a PNG");
-            let path = dir.join(format!("{view}-{theme}.png"));
-            std::fs::write(&path, png).unwrap();
+            let path = b.screenshot(&format!("{view}-{theme}.png")).await;
             eprintln!("wrote {}", path.display());
         }
     }
@@ -870,10 +608,9 @@ async fn model_report_and_history_pages_render() {
     let _one = lock().await;
     let site = Site::start().await;
     let b = Browser::start(1280, 1000).await;
-    b.client.goto(&site.url("models.html")).await.unwrap();
+    b.goto(&site.url("models.html")).await;
     // A first visit to any page shows the disclaimer.
-    b.wait("document.getElementById('disclaimer-accept')").await;
-    b.click("#disclaimer-accept").await;
+    b.accept_disclaimer().await;
     b.wait("document.querySelector('[data-model=direction_h1]')")
         .await;
     let card = b.text("[data-model=direction_h1]").await;
@@ -895,21 +632,11 @@ async fn model_report_and_history_pages_render() {
     .await;
     b.wait("document.querySelectorAll('[data-model=direction_h1] .ct-line').length >= 5")
         .await;
-    let shots = target_dir().join("screenshots");
-    std::fs::create_dir_all(&shots).unwrap();
-    std::fs::write(
-        shots.join("models-dark.png"),
-        b.client.screenshot().await.unwrap(),
-    )
-    .unwrap();
-    b.client.goto(&site.url("history.html")).await.unwrap();
+    b.screenshot("models-dark.png").await;
+    b.goto(&site.url("history.html")).await;
     b.wait("document.querySelector(\"[data-metric='market.spot'] .ct-line\")")
         .await;
-    std::fs::write(
-        shots.join("history-dark.png"),
-        b.client.screenshot().await.unwrap(),
-    )
-    .unwrap();
+    b.screenshot("history-dark.png").await;
     let spot = b.text("[data-metric='market.spot']").await;
     assert!(
         spot.contains("2 of 2 runs") && spot.contains("26,209.65"),
@@ -940,16 +667,8 @@ async fn model_report_and_history_pages_render() {
 async fn static_export_works_from_a_plain_static_server() {
     let _one = lock().await;
     let site = Site::start().await; // for its fixture files only
-    let export_dir = tempfile::tempdir().unwrap();
-    let report = aegis_dashboard::export(
-        export_dir.path(),
-        &site.dir.path().join("out"),
-        &site.dir.path().join("aegis.db"),
-        &site.dir.path().join("models"),
-    )
-    .unwrap();
+    let (_export, report, port) = site.export_and_serve();
     assert!(report.warnings.is_empty(), "{:?}", report.warnings);
-    let port = plain_static_server(export_dir.path().to_path_buf());
     let b = Browser::start(1280, 1000).await;
     b.open_dashboard(&format!("http://127.0.0.1:{port}/")).await;
     assert!(b.text("[data-tile='dir-spot']").await.contains("26,209.65"));
@@ -965,16 +684,12 @@ async fn static_export_works_from_a_plain_static_server() {
             .await
             .contains("19 / 100")
     );
-    b.client
-        .goto(&format!("http://127.0.0.1:{port}/models.html"))
-        .await
-        .unwrap();
+    b.goto(&format!("http://127.0.0.1:{port}/models.html"))
+        .await;
     b.wait("document.querySelector('[data-model=direction_h1] .ct-line')")
         .await;
-    b.client
-        .goto(&format!("http://127.0.0.1:{port}/history.html"))
-        .await
-        .unwrap();
+    b.goto(&format!("http://127.0.0.1:{port}/history.html"))
+        .await;
     b.wait("document.querySelector(\"[data-metric='market.spot'] .ct-line\")")
         .await;
     b.close().await;
@@ -1032,26 +747,7 @@ fn add_bank_and_failed_finnifty(site: &Site) {
     // One NIFTY BANK run in the store, for its history.
     let mut store = aegis_store::Store::open(site.dir.path().join("aegis.db")).unwrap();
     let at = payload.meta.data_as_of.with_timezone(&chrono::Utc);
-    let run = store
-        .record_run(&aegis_store::RunRecord {
-            symbol: Symbol::NiftyBank,
-            started_at: at,
-            finished_at: Some(at),
-            status: aegis_store::RunStatus::Ok,
-            exit_code: Some(0),
-            message: None,
-            payload_sha256: None,
-        })
-        .unwrap();
-    store
-        .store_payload(
-            run,
-            at,
-            at,
-            &aegis_payload::to_json(&payload),
-            &aegis_payload::metric_points(&payload),
-        )
-        .unwrap();
+    runs::store_ok_run(&mut store, Symbol::NiftyBank, &payload, at);
 }
 
 #[tokio::test]
@@ -1084,15 +780,8 @@ async fn the_index_selector_switches_every_view_and_is_kept_in_the_url() {
         "{fin:?}"
     );
     // Switch with the selector.
-    b.client
-        .find(Locator::Css("#index-select"))
-        .await
-        .unwrap()
-        .select_by_value("NIFTYBANK")
-        .await
-        .unwrap();
-    b.wait("document.querySelector(\"[data-tile='dir-spot']\") && document.querySelector(\"[data-tile='dir-spot']\").textContent.includes('59,123.45')")
-        .await;
+    b.select("#index-select", "NIFTYBANK").await;
+    b.wait_text("[data-tile='dir-spot']", "59,123.45").await;
     let spot = b.text("[data-tile='dir-spot']").await;
     assert!(
         spot.contains("58,900.05"),
@@ -1104,52 +793,29 @@ async fn the_index_selector_switches_every_view_and_is_kept_in_the_url() {
     );
     let title = b.js("return document.title;").await;
     assert!(title.as_str().unwrap().contains("NIFTY BANK"), "{title}");
-    let url = b.client.current_url().await.unwrap();
-    assert!(url.as_str().contains("index=NIFTYBANK"), "{url}");
+    let url = b.current_url().await;
+    assert!(url.contains("index=NIFTYBANK"), "{url}");
     // Tabs keep the index; the sellers' spot is NIFTY BANK's too.
     b.select_view("sellers").await;
-    assert!(
-        b.client
-            .current_url()
-            .await
-            .unwrap()
-            .as_str()
-            .contains("index=NIFTYBANK#sellers")
-    );
+    assert!(b.current_url().await.contains("index=NIFTYBANK#sellers"));
     assert!(b.text("[data-tile='sel-spot']").await.contains("59,123.45"));
     // Help texts name the index; India VIX's says it is NIFTY 50's implied vol.
     b.select_view("direction").await;
-    b.click("[data-tile='dir-spot'] .help-btn").await;
-    b.wait("document.getElementById('help-dialog')").await;
-    let help = b.text("#help-dialog").await;
+    let help = b.help_text("[data-tile='dir-spot'] .help-btn").await;
     assert!(help.contains("The latest NIFTY BANK level"), "{help}");
-    b.click("#help-dialog .modal-close").await;
-    b.wait("!document.getElementById('help-dialog')").await;
-    b.click("[data-tile='dir-vix'] .help-btn").await;
-    b.wait("document.getElementById('help-dialog')").await;
-    let help = b.text("#help-dialog").await;
+    let help = b.help_text("[data-tile='dir-vix'] .help-btn").await;
     assert!(
         help.contains("NIFTY 50's implied volatility, not NIFTY BANK's"),
         "{help}"
     );
-    b.click("#help-dialog .modal-close").await;
-    b.wait("!document.getElementById('help-dialog')").await;
     // A reload keeps the index (the URL carries it).
-    b.client.refresh().await.unwrap();
-    b.wait("document.querySelector(\"[data-tile='dir-spot']\") && document.querySelector(\"[data-tile='dir-spot']\").textContent.includes('59,123.45')")
-        .await;
-    assert_eq!(
-        b.js("return document.getElementById('index-select').value;")
-            .await,
-        json!("NIFTYBANK")
-    );
+    b.reload().await;
+    b.wait_text("[data-tile='dir-spot']", "59,123.45").await;
+    assert_eq!(b.index_chosen().await, json!("NIFTYBANK"));
     // So do the links to the other pages, and the history there is NIFTY BANK's.
     let href = b.js("return document.querySelector('footer a[href^=\"history.html\"]').getAttribute('href');").await;
     assert_eq!(href, json!("history.html?index=NIFTYBANK"));
-    b.client
-        .goto(&site.url("history.html?index=NIFTYBANK"))
-        .await
-        .unwrap();
+    b.goto(&site.url("history.html?index=NIFTYBANK")).await;
     b.wait("document.querySelector(\"[data-metric='market.spot'] h2\")")
         .await;
     let card = b.text("[data-metric='market.spot']").await;
@@ -1159,11 +825,7 @@ async fn the_index_selector_switches_every_view_and_is_kept_in_the_url() {
             && card.contains("59,123.45"),
         "{card}"
     );
-    assert_eq!(
-        b.js("return document.getElementById('index-select').value;")
-            .await,
-        json!("NIFTYBANK")
-    );
+    assert_eq!(b.index_chosen().await, json!("NIFTYBANK"));
     assert_eq!(b.csp_violations().await, Vec::<Value>::new());
     b.close().await;
 }
@@ -1174,9 +836,8 @@ async fn a_failed_index_chosen_by_url_says_why_and_an_unlisted_one_falls_back() 
     let site = Site::start().await;
     add_bank_and_failed_finnifty(&site);
     let b = Browser::start(1280, 1000).await;
-    b.client.goto(&site.url("?index=FINNIFTY")).await.unwrap();
-    b.wait("document.getElementById('disclaimer-accept')").await;
-    b.click("#disclaimer-accept").await;
+    b.goto(&site.url("?index=FINNIFTY")).await;
+    b.accept_disclaimer().await;
     b.wait("document.querySelector('[data-banner=index]')")
         .await;
     let banner = b.text("[data-banner=index]").await;
@@ -1194,10 +855,7 @@ async fn a_failed_index_chosen_by_url_says_why_and_an_unlisted_one_falls_back() 
             .contains("indices/FINNIFTY")
     );
     // An index the site does not list: NIFTY 50, and a banner that says so.
-    b.client
-        .goto(&site.url("?index=MIDCAPSELECT"))
-        .await
-        .unwrap();
+    b.goto(&site.url("?index=MIDCAPSELECT")).await;
     b.wait("document.querySelectorAll('#grid .tile').length === 12")
         .await;
     assert!(
@@ -1220,14 +878,7 @@ async fn without_a_manifest_there_is_no_selector() {
             .await,
         json!(true)
     );
-    assert!(
-        !b.client
-            .current_url()
-            .await
-            .unwrap()
-            .as_str()
-            .contains("index=")
-    );
+    assert!(!b.current_url().await.contains("index="));
     assert_eq!(b.text(".brand-sub").await, "NIFTY 50 options intelligence");
     b.close().await;
 }
@@ -1237,14 +888,7 @@ async fn an_exported_site_has_every_index_and_the_selector() {
     let _one = lock().await;
     let site = Site::start().await; // for its fixture files only
     add_bank_and_failed_finnifty(&site);
-    let export_dir = tempfile::tempdir().unwrap();
-    let report = aegis_dashboard::export(
-        export_dir.path(),
-        &site.dir.path().join("out"),
-        &site.dir.path().join("aegis.db"),
-        &site.dir.path().join("models"),
-    )
-    .unwrap();
+    let (_export, report, port) = site.export_and_serve();
     assert!(
         report
             .warnings
@@ -1253,33 +897,17 @@ async fn an_exported_site_has_every_index_and_the_selector() {
         "{:?}",
         report.warnings
     );
-    let port = plain_static_server(export_dir.path().to_path_buf());
     let b = Browser::start(1280, 1000).await;
     b.open_dashboard(&format!("http://127.0.0.1:{port}/?index=NIFTYBANK"))
         .await;
-    b.wait("document.querySelector(\"[data-tile='dir-spot']\").textContent.includes('59,123.45')")
-        .await;
+    b.wait_text("[data-tile='dir-spot']", "59,123.45").await;
     assert_eq!(
         b.text(".brand-sub").await,
         "NIFTY BANK options intelligence"
     );
-    b.client
-        .find(Locator::Css("#index-select"))
-        .await
-        .unwrap()
-        .select_by_value("NIFTY50")
-        .await
-        .unwrap();
-    b.wait("document.querySelector(\"[data-tile='dir-spot']\") && document.querySelector(\"[data-tile='dir-spot']\").textContent.includes('26,209.65')")
-        .await;
-    assert!(
-        b.client
-            .current_url()
-            .await
-            .unwrap()
-            .as_str()
-            .contains("index=NIFTY50")
-    );
+    b.select("#index-select", "NIFTY50").await;
+    b.wait_text("[data-tile='dir-spot']", "26,209.65").await;
+    assert!(b.current_url().await.contains("index=NIFTY50"));
     assert_eq!(b.csp_violations().await, Vec::<Value>::new());
     b.close().await;
 }

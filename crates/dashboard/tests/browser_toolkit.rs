@@ -5,15 +5,11 @@
 //! `/api/strategy` prices edited legs from real quotes.
 
 mod common;
-use common::{free_port, on_path, plain_static_server};
+use common::Site;
+use common::browser::{Browser, lock};
 
-use std::net::{SocketAddr, TcpStream};
+use std::time::Duration;
 
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
-use aegis_dashboard::{ServeConfig, Server};
-use fantoccini::{Client, ClientBuilder};
 use serde_json::{Value, json};
 
 const PAYLOAD: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/payload.json");
@@ -22,156 +18,41 @@ const CHAIN: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../../../shared/data/option_chain/nifty_2025-07-16_eod.json"
 );
-const INSTALL: &str =
-    "run `apt-get install -y chromium chromium-driver` (Debian's Chromium and its WebDriver)";
 
-/// One Chromium at a time.
-static ONE_BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
-/// chromedriver, killed on drop.
-struct Driver(Child);
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
+/// The session of these tests: a 1400×1000 window, waits of up to 20 s.
+async fn start_browser() -> Browser {
+    let mut b = Browser::start(1400, 1000).await;
+    b.wait_limit = Duration::from_secs(20);
+    b
 }
 
-struct Browser {
-    client: Client,
-    _driver: Driver,
-    _profile: tempfile::TempDir,
-}
-
+/// What the toolkit views add to a browser session.
 impl Browser {
-    async fn start() -> Browser {
-        let chromium = on_path("chromium")
-            .or_else(|| on_path("chromium-browser"))
-            .unwrap_or_else(|| panic!("Chromium is not installed: {INSTALL}"));
-        let driver_bin = on_path("chromedriver")
-            .unwrap_or_else(|| panic!("chromedriver is not installed: {INSTALL}"));
-        let port = free_port();
-        let child = Command::new(&driver_bin)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start chromedriver: {e}; {INSTALL}"));
-        let driver = Driver(child);
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "chromedriver did not start");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let profile = tempfile::tempdir().unwrap();
-        let args = vec![
-            "--headless".to_string(),
-            "--no-sandbox".into(),
-            "--disable-gpu".into(),
-            "--disable-dev-shm-usage".into(),
-            "--no-first-run".into(),
-            format!("--user-data-dir={}", profile.path().display()),
-            "--window-size=1400,1000".into(),
-        ];
-        let caps = json!({ "browserName": "chrome", "goog:chromeOptions": { "binary": chromium, "args": args } });
-        let Value::Object(caps) = caps else {
-            unreachable!()
-        };
-        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-            .capabilities(caps)
-            .connect(&format!("http://127.0.0.1:{port}"))
-            .await
-            .unwrap_or_else(|e| panic!("cannot start a Chromium session: {e}; {INSTALL}"));
-        Browser {
-            client,
-            _driver: driver,
-            _profile: profile,
-        }
-    }
-
-    async fn js(&self, script: &str) -> Value {
-        self.client
-            .execute(script, vec![])
-            .await
-            .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
-    }
-
-    async fn wait(&self, condition: &str) {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            if self.js(&format!("return Boolean({condition});")).await == Value::Bool(true) {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting for: {condition}"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
     /// Opens `url` and dismisses the disclaimer.
     async fn open(&self, url: &str) {
-        self.client.goto(url).await.unwrap();
+        self.goto(url).await;
         self.wait("document.getElementById('disclaimer-accept')")
             .await;
         self.js("document.getElementById('disclaimer-accept').click(); return null;")
             .await;
         self.wait("!document.getElementById('disclaimer')").await;
     }
-
-    async fn close(self) {
-        self.client.clone().close().await.unwrap();
-    }
-}
-
-struct Site {
-    dir: tempfile::TempDir,
-    addr: SocketAddr,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
 impl Site {
+    /// The dashboard server with the fixture payload and toolkit document, and a store holding
+    /// the saved chain.
     async fn start() -> Site {
-        let dir = tempfile::tempdir().unwrap();
-        let out = dir.path().join("out");
-        let models = dir.path().join("models");
-        std::fs::create_dir_all(&out).unwrap();
-        std::fs::create_dir_all(&models).unwrap();
-        std::fs::copy(PAYLOAD, out.join(aegis_payload::PAYLOAD_FILE)).unwrap();
-        std::fs::copy(TOOLKIT, out.join(aegis_toolkit::TOOLKIT_FILE)).unwrap();
-        let store_path = dir.path().join("aegis.db");
-        let mut store = aegis_store::Store::open(&store_path).unwrap();
-        store
-            .insert_chain(&aegis_sources::nse::import_chain_path(CHAIN).unwrap())
-            .unwrap();
-        drop(store);
-        let mut config = ServeConfig::new(out, store_path, models);
-        config.bind = "127.0.0.1:0".parse().unwrap();
-        let server = Server::bind(config).await.unwrap();
-        let addr = server.local_addr();
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(server.run(async {
-            let _ = rx.await;
-        }));
-        Site {
-            dir,
-            addr,
-            stop: Some(tx),
-        }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://{}/{path}", self.addr)
-    }
-}
-
-impl Drop for Site {
-    fn drop(&mut self) {
-        if let Some(tx) = self.stop.take() {
-            let _ = tx.send(());
-        }
+        Site::start_with(|dir| {
+            let out = dir.join("out");
+            std::fs::copy(PAYLOAD, out.join(aegis_payload::PAYLOAD_FILE)).unwrap();
+            std::fs::copy(TOOLKIT, out.join(aegis_toolkit::TOOLKIT_FILE)).unwrap();
+            let mut store = aegis_store::Store::open(dir.join("aegis.db")).unwrap();
+            store
+                .insert_chain(&aegis_sources::nse::import_chain_path(CHAIN).unwrap())
+                .unwrap();
+        })
+        .await
     }
 }
 
@@ -197,9 +78,9 @@ fn the_fixture_is_a_toolkit_document() {
 
 #[tokio::test]
 async fn chain_explorer_marks_the_atm_strike_and_vol_history_renders() {
-    let _one = ONE_BROWSER.lock().await;
+    let _one = lock().await;
     let site = Site::start().await;
-    let b = Browser::start().await;
+    let b = start_browser().await;
     b.open(&site.url("#chain")).await;
     b.wait("document.querySelector('#explorer-table tr.atm')")
         .await;
@@ -260,9 +141,9 @@ async fn chain_explorer_marks_the_atm_strike_and_vol_history_renders() {
 
 #[tokio::test]
 async fn a_preset_strategy_edited_is_recomputed_on_the_server() {
-    let _one = ONE_BROWSER.lock().await;
+    let _one = lock().await;
     let site = Site::start().await;
-    let b = Browser::start().await;
+    let b = start_browser().await;
     b.open(&site.url("#strategy?preset=long-straddle&vol=atm-iv"))
         .await;
     b.wait("document.getElementById('strategy-result') && document.getElementById('strategy-result').dataset.state === 'ok'").await;
@@ -345,22 +226,14 @@ async fn a_preset_strategy_edited_is_recomputed_on_the_server() {
 
 #[tokio::test]
 async fn an_exported_site_shows_the_precomputed_presets_and_needs_the_server_to_edit() {
-    let _one = ONE_BROWSER.lock().await;
+    let _one = lock().await;
     let site = Site::start().await; // for its fixture files only
-    let export_dir = tempfile::tempdir().unwrap();
-    let report = aegis_dashboard::export(
-        export_dir.path(),
-        &site.dir.path().join("out"),
-        &site.dir.path().join("aegis.db"),
-        &site.dir.path().join("models"),
-    )
-    .unwrap();
+    let (export_dir, report, port) = site.export_and_serve();
     assert!(
         export_dir.path().join("data/toolkit.json").is_file(),
         "{report:?}"
     );
-    let port = plain_static_server(export_dir.path().to_path_buf());
-    let b = Browser::start().await;
+    let b = start_browser().await;
     b.open(&format!(
         "http://127.0.0.1:{port}/#strategy?preset=bull-call-spread"
     ))

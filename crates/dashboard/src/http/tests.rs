@@ -3,6 +3,10 @@ use crate::HealthLimits;
 use axum::http::Request;
 use tower::ServiceExt;
 
+/// Stored runs of the payload fixture, shared with the integration tests.
+#[path = "../../tests/common/runs.rs"]
+mod runs;
+
 const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/payload.json");
 
 struct Env {
@@ -24,6 +28,19 @@ fn env_with_payload(payload: Option<&[u8]>) -> Env {
 
 fn fixture() -> Vec<u8> {
     std::fs::read(FIXTURE).unwrap()
+}
+
+/// Copies the model file fixture (`direction_h1.json`) into `models`, created when missing.
+fn add_model_fixture(models: &std::path::Path) {
+    std::fs::create_dir_all(models).unwrap();
+    std::fs::copy(
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/models/direction_h1.json"
+        ),
+        models.join("direction_h1.json"),
+    )
+    .unwrap();
 }
 
 async fn get(app: &Router, uri: &str, headers: &[(&str, &str)]) -> Response {
@@ -438,35 +455,13 @@ async fn schema_history_and_models() {
 
     // Two runs in the store.
     let store_path = env.dir.path().join("aegis.db");
-    {
-        let mut store = aegis_store::Store::open(&store_path).unwrap();
-        let payload: aegis_payload::Payload = serde_json::from_slice(&fixture()).unwrap();
-        for (i, spot) in [26100.5, 26209.65].into_iter().enumerate() {
-            let mut p = payload.clone();
-            p.market.spot.value.as_mut().unwrap().value = spot;
-            let t = payload.meta.data_as_of.with_timezone(&Utc) + chrono::Duration::days(i as i64);
-            let run = store
-                .record_run(&aegis_store::RunRecord {
-                    symbol: Symbol::Nifty50,
-                    started_at: t,
-                    finished_at: Some(t),
-                    status: aegis_store::RunStatus::Ok,
-                    exit_code: Some(0),
-                    message: None,
-                    payload_sha256: None,
-                })
-                .unwrap();
-            store
-                .store_payload(
-                    run,
-                    t,
-                    t,
-                    &aegis_payload::to_json(&p),
-                    &aegis_payload::metric_points(&p),
-                )
-                .unwrap();
-        }
-    }
+    runs::store_spot_runs(
+        &store_path,
+        &[
+            (Symbol::Nifty50, 26100.5, 0),
+            (Symbol::Nifty50, 26209.65, 1),
+        ],
+    );
     let names = json_body(get(&env.app, "/api/history", &[]).await).await;
     let names: Vec<&str> = names["metrics"]
         .as_array()
@@ -520,16 +515,7 @@ async fn schema_history_and_models() {
     // Models: none yet, then one.
     let m = json_body(get(&env.app, "/api/models", &[]).await).await;
     assert_eq!(m["problem"]["error"], "models_unavailable");
-    let models = env.dir.path().join("models");
-    std::fs::create_dir_all(&models).unwrap();
-    std::fs::copy(
-        concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/fixtures/models/direction_h1.json"
-        ),
-        models.join("direction_h1.json"),
-    )
-    .unwrap();
+    add_model_fixture(&env.dir.path().join("models"));
     let m = json_body(get(&env.app, "/data/models.json", &[]).await).await;
     assert_eq!(m["models"][0]["card"]["name"], "direction_h1");
     assert!(m["problem"].is_null());
@@ -760,16 +746,7 @@ async fn every_index_has_its_routes_and_unknown_ones_are_named() {
             .contains("indices/NIFTYBANK/toolkit.json")
     );
     // Models per index: NIFTY BANK's directory under the models directory.
-    let models = env.dir.path().join("models/indices/NIFTYBANK");
-    std::fs::create_dir_all(&models).unwrap();
-    std::fs::copy(
-        concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/fixtures/models/direction_h1.json"
-        ),
-        models.join("direction_h1.json"),
-    )
-    .unwrap();
+    add_model_fixture(&env.dir.path().join("models/indices/NIFTYBANK"));
     let m = json_body(get(&env.app, "/data/indices/NIFTYBANK/models.json", &[]).await).await;
     assert_eq!(m["models"][0]["card"]["name"], "direction_h1");
     let m = json_body(get(&env.app, "/api/models", &[]).await).await;
@@ -838,40 +815,14 @@ fn a_failed_index_degrades_an_otherwise_healthy_server() {
 async fn history_is_per_index() {
     let env = env_with_payload(Some(&fixture()));
     let store_path = env.dir.path().join("aegis.db");
-    {
-        let mut store = aegis_store::Store::open(&store_path).unwrap();
-        let payload: aegis_payload::Payload = serde_json::from_slice(&fixture()).unwrap();
-        let runs = [
+    runs::store_spot_runs(
+        &store_path,
+        &[
             (Symbol::Nifty50, 26100.5, 0),
             (Symbol::NiftyBank, 59123.45, 0),
             (Symbol::Nifty50, 26209.65, 1),
-        ];
-        for (symbol, spot, day) in runs {
-            let mut p = payload.clone();
-            p.market.spot.value.as_mut().unwrap().value = spot;
-            let t = payload.meta.data_as_of.with_timezone(&Utc) + chrono::Duration::days(day);
-            let run = store
-                .record_run(&aegis_store::RunRecord {
-                    symbol,
-                    started_at: t,
-                    finished_at: Some(t),
-                    status: aegis_store::RunStatus::Ok,
-                    exit_code: Some(0),
-                    message: None,
-                    payload_sha256: None,
-                })
-                .unwrap();
-            store
-                .store_payload(
-                    run,
-                    t,
-                    t,
-                    &aegis_payload::to_json(&p),
-                    &aegis_payload::metric_points(&p),
-                )
-                .unwrap();
-        }
-    }
+        ],
+    );
     let spots = |doc: &Value| -> Vec<f64> {
         doc["metrics"][0]["points"]
             .as_array()

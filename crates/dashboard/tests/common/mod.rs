@@ -1,9 +1,13 @@
-//! Helpers shared by the browser test binaries: finding programs, free loopback ports, and a
-//! plain static file server (what a static host does) for the exported site.
+//! Helpers shared by the browser test binaries: finding programs, free loopback ports, the
+//! dashboard server on a temporary site, a plain static file server (what a static host does)
+//! for the exported site, and stored runs.
 #![allow(dead_code)]
 
+pub mod browser;
+pub mod runs;
+
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 
 pub fn on_path(name: &str) -> Option<PathBuf> {
@@ -20,6 +24,70 @@ pub fn free_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
+}
+
+/// The dashboard server, in-process on 127.0.0.1, serving a temporary directory: the run
+/// output `out/`, the store `aegis.db` and the model files `models/`. Stopped on drop.
+pub struct Site {
+    /// The site's directory.
+    pub dir: tempfile::TempDir,
+    addr: SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Site {
+    /// Creates `out/` and `models/` in a fresh directory, lets `fill` put the site's files in
+    /// it (given the directory), then starts the server on a free port.
+    pub async fn start_with(fill: impl FnOnce(&Path)) -> Site {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        let models = dir.path().join("models");
+        std::fs::create_dir_all(&out).unwrap();
+        std::fs::create_dir_all(&models).unwrap();
+        fill(dir.path());
+        let mut config =
+            aegis_dashboard::ServeConfig::new(out, dir.path().join("aegis.db"), models);
+        config.bind = "127.0.0.1:0".parse().unwrap();
+        let server = aegis_dashboard::Server::bind(config).await.unwrap();
+        let addr = server.local_addr();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(server.run(async {
+            let _ = rx.await;
+        }));
+        Site {
+            dir,
+            addr,
+            stop: Some(tx),
+        }
+    }
+
+    /// The server's address of `path` (no leading slash).
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}/{path}", self.addr)
+    }
+
+    /// Exports the site (`aegis export`) and serves the export from a plain static server.
+    /// Returns the export's directory (deleted on drop), the export report and the port.
+    pub fn export_and_serve(&self) -> (tempfile::TempDir, aegis_dashboard::ExportReport, u16) {
+        let export_dir = tempfile::tempdir().unwrap();
+        let report = aegis_dashboard::export(
+            export_dir.path(),
+            &self.dir.path().join("out"),
+            &self.dir.path().join("aegis.db"),
+            &self.dir.path().join("models"),
+        )
+        .unwrap();
+        let port = plain_static_server(export_dir.path().to_path_buf());
+        (export_dir, report, port)
+    }
+}
+
+impl Drop for Site {
+    fn drop(&mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+    }
 }
 
 /// A plain static file server (GET only, content type by extension, no special headers), as a
