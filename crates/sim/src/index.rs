@@ -456,7 +456,7 @@ mod tests {
     use super::*;
     use crate::TICK;
     use crate::tests::{
-        correlation, d, forward_and_df, log_returns, market, mean, sessions, two_sided,
+        correlation, d, forward_and_df, log_returns, market, mean, parity_gaps, sessions,
     };
 
     const DERIVED: [Symbol; 3] = [Symbol::NiftyBank, Symbol::FinNifty, Symbol::MidcapSelect];
@@ -670,16 +670,12 @@ mod tests {
                     near.windows(2).all(|w| w[1] - w[0] == step),
                     "{e}: {near:?}"
                 );
-                let (f, df, _) = forward_and_df(c, e);
-                for row in c.expiry_rows(e) {
-                    if let (Some((cb, ca)), Some((pb, pa))) =
-                        (two_sided(&row.call), two_sided(&row.put))
-                    {
-                        let lhs = 0.5 * (cb + ca) - 0.5 * (pb + pa);
-                        let rhs = df * (f - row.strike);
-                        assert!((lhs - rhs).abs() <= TICK + 1e-9, "{e} {}", row.strike);
-                        parity_checked += 1;
-                    }
+                for (strike, gap) in parity_gaps(c, e) {
+                    assert!(
+                        gap.abs() <= TICK + 1e-9,
+                        "{e} {strike}: parity off by {gap}"
+                    );
+                    parity_checked += 1;
                 }
             }
         }
@@ -936,12 +932,8 @@ mod tests {
             prop_assert_eq!(x.chains.iter().map(at).collect::<Vec<_>>(), m.chains.iter().map(at).collect::<Vec<_>>());
             for c in &x.chains {
                 for &e in &c.expiries {
-                    let (f, df, _) = forward_and_df(c, e);
-                    for row in c.expiry_rows(e) {
-                        if let (Some((cb, ca)), Some((pb, pa))) = (two_sided(&row.call), two_sided(&row.put)) {
-                            let lhs = 0.5 * (cb + ca) - 0.5 * (pb + pa);
-                            prop_assert!((lhs - df * (f - row.strike)).abs() <= TICK + 1e-9);
-                        }
+                    for (_, gap) in parity_gaps(c, e) {
+                        prop_assert!(gap.abs() <= TICK + 1e-9);
                     }
                 }
             }

@@ -443,6 +443,20 @@ pub(crate) fn two_sided(q: &Option<OptionQuote>) -> Option<(f64, f64)> {
     q.as_ref().and_then(|q| Some((q.bid?, q.ask?)))
 }
 
+/// Strikes of expiry `e` whose call and put both have two-sided quotes, each with the gap
+/// between the two sides of put–call parity on the mids, `C − P − DF·(F − K)` (points).
+pub(crate) fn parity_gaps(c: &OptionChain, e: Expiry) -> Vec<(f64, f64)> {
+    let (f, df, _) = forward_and_df(c, e);
+    c.expiry_rows(e)
+        .iter()
+        .filter_map(|row| {
+            let ((cb, ca), (pb, pa)) = (two_sided(&row.call)?, two_sided(&row.put)?);
+            let lhs = 0.5 * (cb + ca) - 0.5 * (pb + pa);
+            Some((row.strike, lhs - df * (f - row.strike)))
+        })
+        .collect()
+}
+
 #[test]
 fn chain_snapshots_follow_the_schedule() {
     let m = market();
@@ -475,21 +489,13 @@ fn mids_satisfy_put_call_parity_within_a_tick() {
     let mut checked = 0;
     for c in &market().chains {
         for &e in &c.expiries {
-            let (f, df, _) = forward_and_df(c, e);
-            for row in c.expiry_rows(e) {
-                if let (Some((cb, ca)), Some((pb, pa))) =
-                    (two_sided(&row.call), two_sided(&row.put))
-                {
-                    let lhs = 0.5 * (cb + ca) - 0.5 * (pb + pa);
-                    let rhs = df * (f - row.strike);
-                    assert!(
-                        (lhs - rhs).abs() <= TICK + 1e-9,
-                        "{} {e} {}: {lhs} vs {rhs}",
-                        c.timestamp,
-                        row.strike
-                    );
-                    checked += 1;
-                }
+            for (strike, gap) in parity_gaps(c, e) {
+                assert!(
+                    gap.abs() <= TICK + 1e-9,
+                    "{} {e} {strike}: parity off by {gap}",
+                    c.timestamp
+                );
+                checked += 1;
             }
         }
     }
@@ -890,12 +896,10 @@ proptest! {
         prop_assert_eq!(last.partial, (5..375).contains(&minutes));
         for c in &m.chains {
             for &e in &c.expiries {
-                let (f, df, _) = forward_and_df(c, e);
+                for (_, gap) in parity_gaps(c, e) {
+                    prop_assert!(gap.abs() <= TICK + 1e-9);
+                }
                 for row in c.expiry_rows(e) {
-                    if let (Some((cb, ca)), Some((pb, pa))) = (two_sided(&row.call), two_sided(&row.put)) {
-                        let lhs = 0.5 * (cb + ca) - 0.5 * (pb + pa);
-                        prop_assert!((lhs - df * (f - row.strike)).abs() <= TICK + 1e-9);
-                    }
                     for q in [row.call, row.put].into_iter().flatten() {
                         prop_assert!(q.volume >= q.change_in_oi.abs());
                     }
