@@ -115,6 +115,7 @@ async fn chain_explorer_marks_the_atm_strike_and_vol_history_renders() {
         .await;
     assert!(gex.as_str().unwrap().contains("calls +, puts −"), "{gex}");
     assert!(gex.as_str().unwrap().contains("₹ per 1% move"));
+    assert!(gex.as_str().unwrap().contains("All expiries: ₹"), "{gex}");
     b.wait("document.querySelector('[data-tile=vol-history] svg')")
         .await;
     let vh = b
@@ -136,6 +137,101 @@ async fn chain_explorer_marks_the_atm_strike_and_vol_history_renders() {
             .contains("a series needs at least 2"),
         "{intraday}"
     );
+    b.close().await;
+}
+
+/// A figure in ₹ crore as the page writes it (`num(x / 1e7, 2)`: two decimals, Indian digit
+/// grouping 1,23,456.78, hyphen-minus).
+fn crore_text(rupees: f64) -> String {
+    let fixed = format!("{:.2}", (rupees / 1e7).abs());
+    let (int, frac) = fixed.split_once('.').unwrap();
+    let mut groups = Vec::new();
+    let (mut rest, last3) = int.split_at(int.len().saturating_sub(3));
+    while rest.len() > 2 {
+        let (head, tail) = rest.split_at(rest.len() - 2);
+        groups.insert(0, tail);
+        rest = head;
+    }
+    if !rest.is_empty() {
+        groups.insert(0, rest);
+    }
+    groups.push(last3);
+    let sign = if rupees < 0.0 && fixed != "0.00" {
+        "-"
+    } else {
+        ""
+    };
+    format!("₹{sign}{}.{frac} cr", groups.join(","))
+}
+
+#[test]
+fn crore_text_groups_digits_the_indian_way() {
+    assert_eq!(crore_text(1.234_567_8e14), "₹1,23,45,678.00 cr");
+    assert_eq!(crore_text(-4.5e9), "₹-450.00 cr");
+    assert_eq!(crore_text(1.0e10), "₹1,000.00 cr");
+}
+
+#[tokio::test]
+async fn the_gex_tile_follows_the_chosen_expiry_with_the_total_beside_it() {
+    let _one = lock().await;
+    let site = Site::start().await;
+    let b = start_browser().await;
+    b.open(&site.url("#chain")).await;
+    b.wait("document.getElementById('chain-expiry-select') && document.querySelector('[data-tile=chain-gex]')")
+        .await;
+    let fx = fixture();
+    let second = &fx["gex"][1];
+    let expiry = second["expiry"].as_str().unwrap();
+    assert_eq!(fx["explorer"][1]["expiry"].as_str(), Some(expiry));
+    b.select("#chain-expiry-select", "1").await;
+    b.wait(&format!(
+        "document.querySelector('[data-tile=chain-gex]').dataset.expiry === '{expiry}'"
+    ))
+    .await;
+    let label = b
+        .js("const s = document.getElementById('chain-expiry-select'); return s.options[s.selectedIndex].textContent;")
+        .await;
+    let tile = b
+        .js("return document.querySelector('[data-tile=chain-gex]').textContent;")
+        .await;
+    let tile = tile.as_str().unwrap();
+    // The tile names the chosen expiry as the selector does.
+    assert!(
+        tile.contains(label.as_str().unwrap()),
+        "{label} not in {tile}"
+    );
+    // Its headline is that expiry's total from the document.
+    let headline = b
+        .js("return document.querySelector('[data-tile=chain-gex] .headline .big').textContent;")
+        .await;
+    let want = crore_text(
+        second["gex"]["total"]
+            .as_f64()
+            .expect("the fixture's second expiry has a GEX"),
+    );
+    assert_eq!(headline.as_str(), Some(want.as_str()));
+    // The all-expiries line: the summed total and how many expiries it includes.
+    let line = b
+        .js("return document.getElementById('gex-total-line').textContent;")
+        .await;
+    let line = line.as_str().unwrap();
+    let total = &fx["gex_total"];
+    let n = total["included"].as_array().unwrap().len();
+    assert!(
+        line.starts_with(&format!(
+            "All expiries: {} ({n} expiries; ",
+            crore_text(total["total"].as_f64().unwrap())
+        )),
+        "{line}"
+    );
+    let left_out = total["left_out"].as_array().unwrap();
+    if left_out.is_empty() {
+        assert!(line.contains("none left out"), "{line}");
+    } else {
+        for l in left_out {
+            assert!(line.contains(l["reason"].as_str().unwrap()), "{line}");
+        }
+    }
     b.close().await;
 }
 

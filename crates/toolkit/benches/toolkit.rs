@@ -18,7 +18,7 @@ fn chain() -> OptionChain {
     aegis_sources::nse::import_chain_path(path).expect("the saved chain imports")
 }
 
-/// The whole document from one chain (explorer of every live expiry, GEX, presets).
+/// The whole document from one chain (explorer and GEX of every live expiry, GEX total, presets).
 #[divan::bench]
 fn build_document(bencher: divan::Bencher) {
     let chain = chain();

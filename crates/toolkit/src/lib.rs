@@ -7,7 +7,8 @@
 //! * the **volatility history** ([`volhist`]): ATM IV per stored chain day and India VIX, IV rank
 //!   and IV percentile over one year, 20-day realized vol and the payload's forecast;
 //! * the **intraday chain series** of the latest session ([`intraday`]);
-//! * **gamma exposure** by strike and in total ([`gex`], convention and units stated);
+//! * **gamma exposure** by strike and in total for each live expiry, and summed across the
+//!   expiries with the ones left out named ([`gex`], convention and units stated);
 //! * the **strategy presets** priced from the chain and analysed with
 //!   [`aegis_quant::strategy::analyze`] ([`strategy`]; also used by `aegis strategy` and the
 //!   dashboard's `/api/strategy`).
@@ -36,7 +37,7 @@ use serde::{Deserialize, Serialize};
 
 pub use error::ToolkitError;
 pub use explorer::{DEFAULT_STRIKES_EACH_SIDE, ExpiryExplorer};
-pub use gex::GammaExposure;
+pub use gex::{GammaExposure, GexEntry, GexLeftOut, GexTotal, GexTotalStrike};
 pub use intraday::{IntradayChain, intraday_series};
 pub use pricing::years_to_expiry;
 pub use strategy::{LegSpec, Preset, StrategyDesk, StrategyView, VolChoice, VolInputs, parse_legs};
@@ -45,7 +46,7 @@ pub use volhist::{RankStats, VolPoint, rank_stats};
 use crate::pricing::ExpiryContext;
 
 /// Version of the document's shape.
-pub const TOOLKIT_SCHEMA_VERSION: u32 = 1;
+pub const TOOLKIT_SCHEMA_VERSION: u32 = 2;
 /// File name of the document, beside the payload.
 pub const TOOLKIT_FILE: &str = "toolkit.json";
 /// File name of the document's JSON Schema, written beside it.
@@ -130,8 +131,10 @@ pub struct Toolkit {
     pub vol_history: Metric<VolHistory>,
     /// Intraday chain series of the latest session.
     pub intraday: Metric<IntradayChain>,
-    /// Gamma exposure of the nearest expiry.
-    pub gex: Metric<GammaExposure>,
+    /// Gamma exposure per live expiry, in the order of [`Toolkit::explorer`] (one entry each).
+    pub gex: Vec<GexEntry>,
+    /// Gamma exposure summed over the expiries of [`Toolkit::gex`] that have one.
+    pub gex_total: Metric<GexTotal>,
     /// Strategy presets on the nearest expiry.
     pub strategies: Vec<PresetEntry>,
 }
@@ -279,7 +282,8 @@ pub fn build(
             explorer: Vec::new(),
             vol_history: vol_history(inputs, None),
             intraday: unavailable(no_chain(), reason.clone(), fix_chain),
-            gex: unavailable(no_chain(), reason.clone(), fix_chain),
+            gex: Vec::new(),
+            gex_total: unavailable(no_chain(), reason.clone(), fix_chain),
             strategies: Preset::ALL
                 .iter()
                 .map(|p| PresetEntry {
@@ -338,25 +342,33 @@ pub fn build(
         })
         .collect();
 
-    let gex = match contexts.first() {
-        None => unavailable(
-            prov.clone(),
-            "every expiry of the snapshot has expired",
-            fix_chain,
-        ),
-        Some((e, ctx)) => {
+    let fix_quotes = "use a chain snapshot with quotes near the money";
+    let gex: Vec<GexEntry> = contexts
+        .iter()
+        .map(|(e, ctx)| {
             let result = ctx.as_ref().map_err(|err| err.to_string()).and_then(|ctx| {
                 let lot = lot(*e).map_err(|err| err.to_string())?;
                 gex::gamma_exposure(chain, ctx, lot).map_err(|err| err.to_string())
             });
-            match result {
-                Ok(g) => Metric::ok(g, prov.clone()),
-                Err(why) => unavailable(
-                    prov.clone(),
-                    why,
-                    "use a chain snapshot with quotes near the money",
-                ),
+            GexEntry {
+                expiry: *e,
+                gex: match result {
+                    Ok(g) => Metric::ok(g, prov.clone()),
+                    Err(why) => unavailable(prov.clone(), why, fix_quotes),
+                },
             }
+        })
+        .collect();
+    let gex_total = if gex.is_empty() {
+        unavailable(
+            prov.clone(),
+            "every expiry of the snapshot has expired",
+            fix_chain,
+        )
+    } else {
+        match gex::total_gamma_exposure(&gex) {
+            Ok(t) => Metric::ok(t, prov.clone()),
+            Err(err) => unavailable(prov.clone(), err.to_string(), fix_quotes),
         }
     };
 
@@ -434,6 +446,7 @@ pub fn build(
         vol_history: vol_history(inputs, Some(chain)),
         intraday,
         gex,
+        gex_total,
         strategies,
     }
 }

@@ -220,7 +220,25 @@ fn the_document_from_a_store_with_one_real_chain() {
     assert!(doc.chain.provenance.is_available());
     assert!(!doc.explorer.is_empty());
     assert!(doc.explorer[0].table.value.is_some());
-    assert!(doc.gex.value.is_some(), "{:?}", doc.gex.provenance);
+    assert_eq!(doc.gex.len(), doc.explorer.len());
+    assert!(
+        doc.gex[0].gex.value.is_some(),
+        "{:?}",
+        doc.gex[0].gex.provenance
+    );
+    let total = doc
+        .gex_total
+        .value
+        .as_ref()
+        .expect("the total over the expiries");
+    let summed: f64 = doc
+        .gex
+        .iter()
+        .filter_map(|e| e.gex.value.as_ref())
+        .map(|g| g.total)
+        .sum();
+    assert!((total.total - summed).abs() <= 1e-9 * summed.abs());
+    assert_eq!(total.included.len() + total.left_out.len(), doc.gex.len());
     // One snapshot is not a series; one chain day is not a year.
     assert!(doc.intraday.value.is_none());
     let vh = doc.vol_history.value.as_ref().unwrap();
@@ -327,4 +345,289 @@ fn an_edited_strategy_moves_its_breakevens() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("India VIX"), "{e}");
+}
+
+/// Rows of `expiry` priced by Black-76 at `vol` on `forward`, `days` calendar days out, with the
+/// given `(strike, call OI, put OI)`.
+fn priced_rows(
+    expiry: Expiry,
+    forward: f64,
+    vol: f64,
+    days: f64,
+    strikes: &[(f64, f64, f64)],
+) -> Vec<ChainRow> {
+    let t = Years::from_calendar_days(days);
+    let price = |k: f64, side| {
+        Black76::undiscounted(Forward(forward), Strike(k), t, AnnualVol(vol))
+            .unwrap()
+            .price(side)
+    };
+    strikes
+        .iter()
+        .map(|&(k, call_oi, put_oi)| ChainRow {
+            expiry,
+            strike: k,
+            call: Some(last_only(price(k, OptionSide::Call), call_oi)),
+            put: Some(last_only(price(k, OptionSide::Put), put_oi)),
+        })
+        .collect()
+}
+
+/// Black-76 gamma per point by hand: `φ(d1) / (F σ √T)`, `d1 = (ln(F/K) + σ²T/2) / (σ√T)`.
+fn gamma_by_hand(f: f64, k: f64, sigma: f64, days: f64) -> f64 {
+    let sd = sigma * (days / 365.0).sqrt();
+    let d1 = ((f / k).ln() + 0.5 * sd * sd) / sd;
+    (-0.5 * d1 * d1).exp() / (2.0 * std::f64::consts::PI).sqrt() / (f * sd)
+}
+
+#[test]
+fn gex_total_is_the_sum_of_the_expiries_and_names_the_one_left_out() {
+    let near: Expiry = "2025-07-17".parse().unwrap();
+    let mid: Expiry = "2025-07-24".parse().unwrap();
+    let far: Expiry = "2025-07-31".parse().unwrap();
+    let mid_strikes = [(24_900.0, 1_000.0, 3_000.0), (25_100.0, 2_000.0, 500.0)];
+    let far_strikes = [
+        (24_900.0, 400.0, 2_500.0),
+        (25_100.0, 1_500.0, 700.0),
+        (25_300.0, 3_000.0, 100.0),
+    ];
+    let mut rows = priced_rows(mid, 25_000.0, 0.15, 8.0, &mid_strikes);
+    rows.extend(priced_rows(far, 25_060.0, 0.18, 15.0, &far_strikes));
+    // The nearest expiry has open interest but no price at all: no IV, so no GEX.
+    rows.extend([24_900.0, 25_100.0].map(|k| ChainRow {
+        expiry: near,
+        strike: k,
+        call: Some(OptionQuote {
+            open_interest: 5_000.0,
+            ..OptionQuote::default()
+        }),
+        put: Some(OptionQuote {
+            open_interest: 5_000.0,
+            ..OptionQuote::default()
+        }),
+    }));
+    let s = 24_990.0;
+    let chain = OptionChain::new(Symbol::Nifty50, ts(), s, vec![], rows, DataOrigin::Nse).unwrap();
+    let cal = NseCalendar::new();
+    let inputs = ToolkitInputs {
+        latest: Some(chain),
+        ..ToolkitInputs::default()
+    };
+    let doc = build(
+        &inputs,
+        Symbol::Nifty50,
+        &cal,
+        &ToolkitConfig::default(),
+        ts().to_utc(),
+    );
+
+    // Aligned with the explorer: same expiries, same order, one entry each.
+    let explorer: Vec<Expiry> = doc.explorer.iter().map(|e| e.expiry).collect();
+    let gex: Vec<Expiry> = doc.gex.iter().map(|e| e.expiry).collect();
+    assert_eq!(explorer, vec![near, mid, far]);
+    assert_eq!(gex, explorer);
+    for entry in &doc.gex {
+        if let Some(g) = &entry.gex.value {
+            assert_eq!(g.expiry, entry.expiry);
+        }
+    }
+
+    // Each expiry's net GEX by hand, with its own forward, vol, days and lot.
+    let by_hand = |e: Expiry, f: f64, sigma: f64, days: f64, strikes: &[(f64, f64, f64)]| {
+        let lot = f64::from(cal.try_contract_spec(Symbol::Nifty50, e).unwrap().lot_size);
+        let scale = lot * s * s * 0.01;
+        strikes
+            .iter()
+            .map(|&(k, c, p)| (k, gamma_by_hand(f, k, sigma, days) * (c - p) * scale))
+            .collect::<Vec<_>>()
+    };
+    let mid_hand = by_hand(mid, 25_000.0, 0.15, 8.0, &mid_strikes);
+    let far_hand = by_hand(far, 25_060.0, 0.18, 15.0, &far_strikes);
+    let rel = |a: f64, b: f64| (a - b).abs() / b.abs();
+    for (entry, hand) in doc.gex[1..].iter().zip([&mid_hand, &far_hand]) {
+        let g = entry
+            .gex
+            .value
+            .as_ref()
+            .expect("priced expiries have a GEX");
+        let want: f64 = hand.iter().map(|(_, x)| x).sum();
+        assert!(rel(g.total, want) < 1e-6, "{} vs {want}", g.total);
+    }
+
+    // The nearest expiry is unavailable with its reason, and listed as left out with it.
+    let near_gex = &doc.gex[0].gex;
+    assert!(near_gex.value.is_none());
+    let why = near_gex.provenance.reason.clone().expect("a reason");
+    let total = doc
+        .gex_total
+        .value
+        .as_ref()
+        .expect("two expiries have a GEX");
+    assert_eq!(total.included, vec![mid, far]);
+    assert_eq!(total.left_out.len(), 1);
+    assert_eq!(total.left_out[0].expiry, near);
+    assert_eq!(total.left_out[0].reason, why);
+    assert_eq!(total.units, gex::GEX_UNITS);
+    assert_eq!(total.convention, gex::GEX_CONVENTION);
+
+    // The total is the by-hand sum over the two priced expiries only, strike by strike too.
+    let want_total: f64 = mid_hand.iter().chain(&far_hand).map(|(_, x)| x).sum();
+    assert!(
+        rel(total.total, want_total) < 1e-6,
+        "{} vs {want_total}",
+        total.total
+    );
+    assert!(rel(total.total, total.total_call + total.total_put) < 1e-12);
+    let strikes: Vec<(f64, usize)> = total
+        .strikes
+        .iter()
+        .map(|t| (t.strike, t.expiries))
+        .collect();
+    assert_eq!(strikes, vec![(24_900.0, 2), (25_100.0, 2), (25_300.0, 1)]);
+    for t in &total.strikes {
+        let want: f64 = mid_hand
+            .iter()
+            .chain(&far_hand)
+            .filter(|(k, _)| *k == t.strike)
+            .map(|(_, x)| x)
+            .sum();
+        assert!(
+            rel(t.net_gex, want) < 1e-6,
+            "{}: {} vs {want}",
+            t.strike,
+            t.net_gex
+        );
+        assert!(t.call_gex >= 0.0 && t.put_gex <= 0.0);
+    }
+    // The near expiry's 10 000 contracts per strike are in no figure.
+    assert_eq!(total.strikes_without_iv, 0);
+}
+
+fn exposure(expiry: &str, underlying: f64, strikes: &[(f64, f64, f64)]) -> GammaExposure {
+    let strikes: Vec<gex::GexStrike> = strikes
+        .iter()
+        .map(|&(strike, call_gex, put_gex)| gex::GexStrike {
+            strike,
+            call_oi: 1.0,
+            put_oi: 1.0,
+            iv_pct: 15.0,
+            gamma: 1e-4,
+            call_gex,
+            put_gex,
+            net_gex: call_gex + put_gex,
+        })
+        .collect();
+    let total_call = strikes.iter().map(|g| g.call_gex).sum();
+    let total_put = strikes.iter().map(|g| g.put_gex).sum();
+    GammaExposure {
+        expiry: expiry.parse().unwrap(),
+        underlying,
+        forward: underlying,
+        lot_size: 75,
+        convention: gex::GEX_CONVENTION.into(),
+        units: gex::GEX_UNITS.into(),
+        strikes,
+        total_call,
+        total_put,
+        total: total_call + total_put,
+        strikes_without_iv: 1,
+        oi_without_iv: 10.0,
+    }
+}
+
+fn entry(g: Result<GammaExposure, &str>) -> GexEntry {
+    let prov = Provenance::chain(Some(ts()));
+    match g {
+        Ok(g) => GexEntry {
+            expiry: g.expiry,
+            gex: Metric::ok(g, prov),
+        },
+        Err(why) => GexEntry {
+            expiry: "2025-07-17".parse().unwrap(),
+            gex: Metric::unavailable(prov.unavailable(why, "fix")),
+        },
+    }
+}
+
+#[test]
+fn gex_total_without_any_expiry_says_why_for_each() {
+    let err = gex::total_gamma_exposure(&[entry(Err("no quotes"))])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("2025-07-17: no quotes"), "{err}");
+    let err = gex::total_gamma_exposure(&[]).unwrap_err().to_string();
+    assert!(err.contains("no live expiry"), "{err}");
+    // Entries from two snapshots cannot be added.
+    let err = gex::total_gamma_exposure(&[
+        entry(Ok(exposure(
+            "2025-07-24",
+            25_000.0,
+            &[(25_000.0, 1.0, -1.0)],
+        ))),
+        entry(Ok(exposure(
+            "2025-07-31",
+            25_010.0,
+            &[(25_000.0, 1.0, -1.0)],
+        ))),
+    ])
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("one snapshot"), "{err}");
+}
+
+proptest::proptest! {
+    /// Additivity: the total and every strike of it are the sums over the included expiries,
+    /// the strikes ascend without repeats, and the left-out counts and OI add up.
+    #[test]
+    fn gex_total_adds_the_expiries(
+        expiries in proptest::collection::vec(
+            proptest::option::of(proptest::collection::btree_map(
+                0_u8..12,
+                (0.0_f64..1e9, -1e9_f64..0.0),
+                1..8,
+            )),
+            1..5,
+        )
+    ) {
+        let days = ["2025-07-24", "2025-07-31", "2025-08-07", "2025-08-14", "2025-08-21"];
+        let entries: Vec<GexEntry> = expiries
+            .iter()
+            .zip(days)
+            .map(|(strikes, day)| match strikes {
+                Some(m) => {
+                    let rows: Vec<(f64, f64, f64)> = m
+                        .iter()
+                        .map(|(k, (c, p))| (24_000.0 + 100.0 * f64::from(*k), *c, *p))
+                        .collect();
+                    entry(Ok(exposure(day, 25_000.0, &rows)))
+                }
+                None => entry(Err("no quotes")),
+            })
+            .collect();
+        let included: Vec<&GammaExposure> =
+            entries.iter().filter_map(|e| e.gex.value.as_ref()).collect();
+        match gex::total_gamma_exposure(&entries) {
+            Err(_) => proptest::prop_assert!(included.is_empty()),
+            Ok(t) => {
+                proptest::prop_assert_eq!(t.included.len(), included.len());
+                proptest::prop_assert_eq!(t.left_out.len(), entries.len() - included.len());
+                let want: f64 = included.iter().map(|g| g.total).sum();
+                proptest::prop_assert!((t.total - want).abs() <= 1e-6 * want.abs().max(1.0));
+                let by_strikes: f64 = t.strikes.iter().map(|s| s.net_gex).sum();
+                proptest::prop_assert!((by_strikes - t.total).abs() <= 1e-6 * t.total.abs().max(1.0));
+                proptest::prop_assert!(t.strikes.windows(2).all(|w| w[0].strike < w[1].strike));
+                for s in &t.strikes {
+                    let here: Vec<&gex::GexStrike> = included
+                        .iter()
+                        .flat_map(|g| &g.strikes)
+                        .filter(|x| x.strike == s.strike)
+                        .collect();
+                    proptest::prop_assert_eq!(s.expiries, here.len());
+                    let call: f64 = here.iter().map(|x| x.call_gex).sum();
+                    proptest::prop_assert!((s.call_gex - call).abs() <= 1e-6 * call.abs().max(1.0));
+                }
+                proptest::prop_assert_eq!(t.strikes_without_iv, included.len());
+            }
+        }
+    }
 }

@@ -241,10 +241,10 @@ export const HELP = {
   },
   "chain-gex": {
     title: "Gamma exposure (GEX)",
-    what: "Dealer gamma exposure by strike and in total for the nearest expiry, in rupees per 1% move of the index.",
+    what: "Dealer gamma exposure by strike and in total for the expiry chosen in the explorer, in rupees per 1% move of the index, with the total across all live expiries beside it (how many expiries it sums, and which were left out and why).",
     read: "Sign convention (stated on the tile): calls count positive, puts negative, i.e. dealers are taken to be long the calls customers sold and short the puts customers bought. A positive total suggests dealer hedging dampens moves (they sell rallies, buy dips); a negative total suggests it amplifies them.",
     use: "Expect pinning and mean reversion near large positive GEX strikes and faster moves when the total is negative. The convention is an assumption about who holds what: treat it as context, not a signal on its own.",
-    method: "GEX = Γ × OI × lot × S² × 0.01 with Γ the Black-76 gamma at the strike's smile IV on the parity forward, OI in contracts, lot from the contract table, S the underlying.",
+    method: "GEX = Γ × OI × lot × S² × 0.01 with Γ the Black-76 gamma at the strike's smile IV on the parity forward, OI in contracts, lot from the contract table, S the underlying. The all-expiries total adds each expiry's GEX strike by strike (each with its own gamma, time to expiry and lot); an expiry without usable IVs or lot size is left out and named, never estimated.",
   },
   "vol-history": {
     title: "Volatility history",

@@ -1,7 +1,7 @@
 // Chain tab: the option-chain explorer (strikes around the money with our IV and greeks; ATM,
-// max pain and OI walls marked), OI and change-in-OI by strike, the IV smile, gamma exposure
-// with its sign convention, the volatility history and the intraday chain series. Reads
-// data/toolkit.json (written by `aegis run` beside the payload).
+// max pain and OI walls marked), OI and change-in-OI by strike, the IV smile, gamma exposure of
+// the chosen expiry and across all expiries with its sign convention, the volatility history and
+// the intraday chain series. Reads data/toolkit.json (written by `aegis run` beside the payload).
 
 import { h } from "../dom.js";
 import { num, day, istTime } from "../format.js";
@@ -101,18 +101,45 @@ function smileTile(entry) {
   });
 }
 
-function gexTile(tk) {
-  return tile({
-    id: "chain-gex", title: "Gamma exposure (GEX)", help: "chain-gex", metrics: [tk.gex], cls: "wide",
+const crore = (x) => `₹${num(x / 1e7, 2)} cr`;
+
+/** The all-expiries line of the GEX tile: the summed total, how many expiries and which were left out and why. */
+function gexTotalLine(total) {
+  if (!available(total)) {
+    return h("p", { class: "small gex-total muted", id: "gex-total-line", text: `All expiries: unavailable — ${total.provenance.reason}` });
+  }
+  const n = total.included.length;
+  // Expiries left out for the same reason are listed together, nearest first.
+  const byReason = new Map();
+  for (const l of total.left_out) byReason.set(l.reason, [...(byReason.get(l.reason) || []), day(l.expiry)]);
+  const out = byReason.size
+    ? `left out: ${[...byReason].map(([reason, days]) => `${days.join(" · ")} (${reason})`).join("; ")}`
+    : "none left out";
+  return h("p", { class: "small gex-total", id: "gex-total-line", text: `All expiries: ${crore(total.total)} (${n} ${n === 1 ? "expiry" : "expiries"}; ${out})` });
+}
+
+function gexTile(tk, index) {
+  const entry = (tk.gex || [])[index];
+  const total = tk.gex_total;
+  const el = tile({
+    id: "chain-gex", title: entry ? `Gamma exposure (GEX) · ${day(entry.expiry)}` : "Gamma exposure (GEX)", help: "chain-gex", metrics: entry ? [entry.gex, total] : [total], cls: "wide",
     build(body) {
-      const g = tk.gex;
-      const crore = (x) => `₹${num(x / 1e7, 2)} cr`;
+      if (!entry) return;
+      const g = entry.gex;
       body.append(headline(crore(g.total), g.total >= 0 ? "up" : "down", `net per 1% move · expiry ${day(g.expiry)}`));
       barChart(body, { labels: g.strikes.map((s) => num(s.strike, 0)), series: [{ name: "Net GEX", cls: "accent", data: g.strikes.map((s) => s.net_gex / 1e7) }], height: 140, low: undefined, yFormat: (v) => num(v, 1), label: "Net gamma exposure by strike, ₹ crore per 1% move" });
       body.append(kv([["Calls (+)", crore(g.total_call)], ["Puts (−)", crore(g.total_put)], ["Strikes left out (no IV)", `${g.strikes_without_iv} (${num(g.oi_without_iv, 0)} contracts)`]]));
       body.append(h("p", { class: "small gex-convention", text: `Sign convention: ${g.convention}. Units: ${g.units}.` }));
     },
   });
+  if (entry) el.dataset.expiry = entry.expiry;
+  // The total across expiries is shown whether or not the chosen expiry has a GEX.
+  const body = el.querySelector(".tile-body");
+  body.append(gexTotalLine(total));
+  if (available(total)) {
+    body.append(h("p", { class: "small muted", text: `Total: ${total.method}; calls ${crore(total.total_call)}, puts ${crore(total.total_put)}. Same convention; units: ${total.units}.` }));
+  }
+  return el;
 }
 
 function volHistoryTile(tk) {
@@ -184,7 +211,7 @@ export function render(toolkit, grid, index = 0) {
       }
     }
   }
-  grid.append(gexTile(toolkit), volHistoryTile(toolkit), intradayTile(toolkit));
+  grid.append(gexTile(toolkit, index), volHistoryTile(toolkit), intradayTile(toolkit));
 }
 
 /** Shown when toolkit.json could not be loaded. */
