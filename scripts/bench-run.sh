@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Whole-command timings on the shared real data: import, train, and `aegis run` (median of RUNS
+# Whole-command timings: on the shared real data import, train and `aegis run`; on the simulator
+# the four indices (simulate, train, run per index and all together) (median of RUNS
 # runs, with peak memory), using the release build. Usage: scripts/bench-run.sh [RUNS]
 # Prints one line per command: median wall seconds, min–max, peak RSS (MB).
 set -euo pipefail
@@ -41,3 +42,17 @@ measure "import (5 files)" 3 bash -c import
 measure "train (19 models)" 1 "$BIN" --store "$S" train --models "$WORK/models"
 measure "run --as-of last session" "$RUNS" "$BIN" --store "$S" run --models "$WORK/models" \
   --out "$WORK/out" --as-of 2025-11-28T13:55:00+05:30
+
+# The four indices on the simulator (the real data has NIFTY 50 only): simulate, train and run
+# each index, and one `aegis run` over all four.
+Q="$WORK/sim.db"
+END=2026-11-25T14:00:00+05:30
+rm -f "$Q"
+measure "simulate (4 indices, 10 y)" 1 "$BIN" --store "$Q" simulate --end "$END"
+measure "train (4 indices)" 1 "$BIN" --store "$Q" train --models "$WORK/sim-models"
+for INDEX in NIFTY50 NIFTYBANK FINNIFTY MIDCPNIFTY; do
+  measure "run --index $INDEX" "$RUNS" "$BIN" --store "$Q" run --models "$WORK/sim-models" \
+    --out "$WORK/sim-out" --as-of "$END" --index "$INDEX"
+done
+measure "run (all 4 indices)" "$RUNS" "$BIN" --store "$Q" run --models "$WORK/sim-models" \
+  --out "$WORK/sim-out" --as-of "$END"

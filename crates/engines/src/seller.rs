@@ -199,12 +199,41 @@ fn windows_for(cx: &EngineInputs<'_>, k: usize) -> Result<Vec<Option<ExpiryWindo
         .collect()
 }
 
+/// The walk-forward GARCH/HAR volatility paths every later expiry's windows need, computed
+/// once for the union of their horizons (the GARCH refits do not depend on the horizon, so one
+/// computation serves every expiry). `None` when no window's horizon uses GARCH or HAR.
+fn later_expiry_paths(
+    cx: &EngineInputs<'_>,
+    windows: &[Result<Vec<Option<ExpiryWindow>>, Missing>],
+) -> Result<Option<VolPaths>, Missing> {
+    let (_, vol) = cx.models.vol().map_err(crate::common::predict_missing)?;
+    let mut horizons: Vec<usize> = windows
+        .iter()
+        .skip(1)
+        .filter_map(|w| w.as_ref().ok())
+        .flatten()
+        .flatten()
+        .map(|w| w.sessions as usize)
+        .filter(|&n| matches!(vol.method_for(n), VolMethod::Garch | VolMethod::Har))
+        .collect();
+    horizons.sort_unstable();
+    horizons.dedup();
+    if horizons.is_empty() {
+        return Ok(None);
+    }
+    VolPaths::compute(&cx.history, &horizons, vol.config)
+        .map(Some)
+        .map_err(|e| Missing::new(format!("walk-forward volatility paths: {e}"), fix::TRAIN))
+}
+
 /// σ of each row for its window, made with that row's data alone (see the module docs).
+/// `paths` are [`later_expiry_paths`] (used for `k > 0`).
 fn sigmas_for(
     cx: &EngineInputs<'_>,
     shared: &Shared,
     k: usize,
     windows: &[Option<ExpiryWindow>],
+    paths: &Result<Option<VolPaths>, Missing>,
 ) -> Result<Vec<Option<f64>>, Missing> {
     if k == 0 {
         return Ok(shared.sigma0()?.to_vec());
@@ -212,25 +241,17 @@ fn sigmas_for(
     let (_, vol) = cx.models.vol().map_err(crate::common::predict_missing)?;
     let h = &cx.history;
     let r = h.log_returns();
-    let needs_paths: Vec<usize> = {
-        let mut v: Vec<usize> = windows
-            .iter()
-            .flatten()
-            .map(|w| w.sessions as usize)
-            .filter(|&n| matches!(vol.method_for(n), VolMethod::Garch | VolMethod::Har))
-            .collect();
-        v.sort_unstable();
-        v.dedup();
-        v
+    let needs_paths = windows.iter().flatten().any(|w| {
+        matches!(
+            vol.method_for(w.sessions as usize),
+            VolMethod::Garch | VolMethod::Har
+        )
+    });
+    let paths = match paths {
+        Ok(paths) => paths.as_ref(),
+        Err(e) if needs_paths => return Err(e.clone()),
+        Err(_) => None,
     };
-    let paths =
-        if needs_paths.is_empty() {
-            None
-        } else {
-            Some(VolPaths::compute(h, &needs_paths, vol.config).map_err(|e| {
-                Missing::new(format!("walk-forward volatility paths: {e}"), fix::TRAIN)
-            })?)
-        };
     Ok(windows
         .iter()
         .enumerate()
@@ -245,7 +266,7 @@ fn sigmas_for(
                     let var = w.iter().map(|x| (x - m).powi(2)).sum::<f64>() / 19.0;
                     (var * 252.0).sqrt()
                 }),
-                VolMethod::Garch | VolMethod::Har => paths.as_ref()?.sigma(method, t, n),
+                VolMethod::Garch | VolMethod::Har => paths?.sigma(method, t, n),
             }
         })
         .collect())
@@ -924,6 +945,13 @@ pub(crate) fn block(cx: &EngineInputs<'_>, shared: &Shared, market: &MarketBlock
     let snap = vol_snapshot(cx, shared, nearest.as_ref());
     let mut expiries = Vec::new();
     let mut first_hit: Option<Metric<HitRate>> = None;
+    let n_planned = planned.as_ref().map_or(0, Vec::len);
+    let all_windows: Vec<_> = (0..n_planned).map(|k| windows_for(cx, k)).collect();
+    let paths = if n_planned > 1 {
+        later_expiry_paths(cx, &all_windows)
+    } else {
+        Ok(None)
+    };
     for (k, p) in planned
         .as_ref()
         .map(Vec::as_slice)
@@ -942,8 +970,8 @@ pub(crate) fn block(cx: &EngineInputs<'_>, shared: &Shared, market: &MarketBlock
                     "update aegis (the contract specifications)",
                 )
             });
-        let hist = windows_for(cx, k).and_then(|windows| {
-            let sigma = sigmas_for(cx, shared, k, &windows)?;
+        let hist = all_windows[k].clone().and_then(|windows| {
+            let sigma = sigmas_for(cx, shared, k, &windows, &paths)?;
             Ok(History { windows, sigma })
         });
         let hr = hit_rate(cx, &hist, step);
