@@ -18,7 +18,16 @@ measure() {
   shift 2
   local times=() rss=0
   for ((i = 0; i < n; i++)); do
-    /usr/bin/time -f "%e %M" -o "$WORK/t" "$@" >/dev/null 2>&1 || true
+    # Exit 3 is `aegis run`'s "published, some metric unavailable"; anything else but 0 is a
+    # failure, and a failed command's time would mean nothing.
+    local rc=0
+    /usr/bin/time -f "%e %M" -o "$WORK/t" "$@" >"$WORK/log" 2>&1 || rc=$?
+    if ((rc != 0 && rc != 3)); then
+      echo "$name: exit $rc" >&2
+      tail -5 "$WORK/log" >&2
+      exit 1
+    fi
+    tail -1 "$WORK/t" >"$WORK/t1" && mv "$WORK/t1" "$WORK/t"
     read -r t m <"$WORK/t"
     times+=("$t")
     ((m > rss)) && rss=$m
