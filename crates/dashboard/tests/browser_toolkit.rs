@@ -232,6 +232,17 @@ async fn the_gex_tile_follows_the_chosen_expiry_with_the_total_beside_it() {
             assert!(line.contains(l["reason"].as_str().unwrap()), "{line}");
         }
     }
+    // The intraday tile follows the same expiry: one stored snapshot, so it says why that
+    // expiry has no series.
+    let intraday = &fx["intraday"][1];
+    assert_eq!(intraday["expiry"].as_str(), Some(expiry));
+    let tile = b
+        .js("const t = document.querySelector('[data-tile=chain-intraday]'); return [t.dataset.expiry, t.textContent];")
+        .await;
+    assert_eq!(tile[0].as_str(), Some(expiry));
+    let why = intraday["series"]["provenance"]["reason"].as_str().unwrap();
+    assert!(why.contains(expiry), "{why}");
+    assert!(tile[1].as_str().unwrap().contains(why), "{tile}");
     b.close().await;
 }
 

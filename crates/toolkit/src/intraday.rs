@@ -37,12 +37,21 @@ pub struct IntradayPoint {
 pub struct IntradayChain {
     /// IST date of the session.
     pub session_date: NaiveDate,
-    /// The expiry followed (the nearest live expiry of the session's last chain).
+    /// The expiry followed (a live expiry of the session's last chain).
     pub expiry: Expiry,
     /// Snapshots, oldest first.
     pub points: Vec<IntradayPoint>,
     /// Snapshots of the session that do not list the expiry (left out).
     pub skipped: usize,
+}
+
+/// The intraday series of one live expiry, in the order of the explorer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct IntradayEntry {
+    /// The expiry.
+    pub expiry: Expiry,
+    /// Its series over the latest session, or why there is none.
+    pub series: aegis_model::Metric<IntradayChain>,
 }
 
 /// The series of `expiry` over `chains` (one session, any order).

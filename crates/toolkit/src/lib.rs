@@ -6,7 +6,7 @@
 //!   OI walls flagged; the IV smile;
 //! * the **volatility history** ([`volhist`]): ATM IV per stored chain day and India VIX, IV rank
 //!   and IV percentile over one year, 20-day realized vol and the payload's forecast;
-//! * the **intraday chain series** of the latest session ([`intraday`]);
+//! * the **intraday chain series** of the latest session, per expiry ([`intraday`]);
 //! * **gamma exposure** by strike and in total for each live expiry, and summed across the
 //!   expiries with the ones left out named ([`gex`], convention and units stated);
 //! * the **strategy presets** priced from the chain and analysed with
@@ -38,7 +38,7 @@ use serde::{Deserialize, Serialize};
 pub use error::ToolkitError;
 pub use explorer::{DEFAULT_STRIKES_EACH_SIDE, ExpiryExplorer};
 pub use gex::{GammaExposure, GexEntry, GexLeftOut, GexTotal, GexTotalStrike};
-pub use intraday::{IntradayChain, intraday_series};
+pub use intraday::{IntradayChain, IntradayEntry, intraday_series};
 pub use pricing::years_to_expiry;
 pub use strategy::{LegSpec, Preset, StrategyDesk, StrategyView, VolChoice, VolInputs, parse_legs};
 pub use volhist::{RankStats, VolPoint, rank_stats};
@@ -129,8 +129,9 @@ pub struct Toolkit {
     pub explorer: Vec<ExplorerEntry>,
     /// Volatility history.
     pub vol_history: Metric<VolHistory>,
-    /// Intraday chain series of the latest session.
-    pub intraday: Metric<IntradayChain>,
+    /// Intraday chain series of the latest session, one per live expiry in the order of
+    /// `explorer` (empty without a chain).
+    pub intraday: Vec<IntradayEntry>,
     /// Gamma exposure per live expiry, in the order of [`Toolkit::explorer`] (one entry each).
     pub gex: Vec<GexEntry>,
     /// Gamma exposure summed over the expiries of [`Toolkit::gex`] that have one.
@@ -281,7 +282,7 @@ pub fn build(
             chain: unavailable(no_chain(), reason.clone(), fix_chain),
             explorer: Vec::new(),
             vol_history: vol_history(inputs, None),
-            intraday: unavailable(no_chain(), reason.clone(), fix_chain),
+            intraday: Vec::new(),
             gex: Vec::new(),
             gex_total: unavailable(no_chain(), reason.clone(), fix_chain),
             strategies: Preset::ALL
@@ -372,29 +373,28 @@ pub fn build(
         }
     };
 
-    let intraday = match live.first() {
-        None => unavailable(
-            prov.clone(),
-            "every expiry of the snapshot has expired",
-            fix_chain,
-        ),
-        Some(&e) => {
+    let intraday = live
+        .iter()
+        .map(|&e| {
             let series = intraday_series(&inputs.session, chain.timestamp.date_naive(), e);
-            if series.points.len() < 2 {
-                unavailable(
-                    prov.clone(),
-                    format!(
-                        "{} chain snapshot(s) stored on {} for expiry {e}; a series needs at least 2",
-                        series.points.len(),
-                        series.session_date
-                    ),
-                    "fetch the chain during the session (`aegis fetch --chain` every few minutes)",
-                )
-            } else {
-                Metric::ok(series, prov.clone())
+            IntradayEntry {
+                expiry: e,
+                series: if series.points.len() < 2 {
+                    unavailable(
+                        prov.clone(),
+                        format!(
+                            "{} chain snapshot(s) stored on {} for expiry {e}; a series needs at least 2",
+                            series.points.len(),
+                            series.session_date
+                        ),
+                        "fetch the chain during the session (`aegis fetch --chain` every few minutes)",
+                    )
+                } else {
+                    Metric::ok(series, prov.clone())
+                },
             }
-        }
-    };
+        })
+        .collect();
 
     let forecast = forecast_pct(inputs.payload.as_ref());
     let vols = VolInputs {

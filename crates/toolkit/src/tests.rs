@@ -201,6 +201,51 @@ fn intraday_series_from_three_chains() {
 }
 
 #[test]
+fn the_document_has_an_intraday_series_for_every_live_expiry() {
+    let mut store = Store::open_in_memory().unwrap();
+    let base = real_chain();
+    let mut session = Vec::new();
+    for hours in [4, 2, 0] {
+        let mut c = base.clone();
+        c.timestamp = base.timestamp - Duration::hours(hours);
+        store.insert_chain(&c).unwrap();
+        session.push(c);
+    }
+    let as_of = base.timestamp.to_utc();
+    let inputs = read_inputs(&store, Symbol::Nifty50, as_of, None).unwrap();
+    assert_eq!(inputs.session.len(), 3);
+    let doc = build(
+        &inputs,
+        Symbol::Nifty50,
+        &NseCalendar::new(),
+        &ToolkitConfig::default(),
+        as_of,
+    );
+    let expiries: Vec<_> = doc.explorer.iter().map(|e| e.expiry).collect();
+    assert!(expiries.len() > 2);
+    assert_eq!(
+        doc.intraday.iter().map(|e| e.expiry).collect::<Vec<_>>(),
+        expiries
+    );
+    // Each entry is that expiry's series over the session, computed on its own here.
+    let mut ok = 0;
+    for entry in &doc.intraday {
+        let want = intraday_series(&session, base.timestamp.date_naive(), entry.expiry);
+        match &entry.series.value {
+            Some(got) => {
+                assert_eq!(got, &want, "{}", entry.expiry);
+                assert_eq!(got.points.len(), 3);
+                ok += 1;
+            }
+            None => assert!(want.points.len() < 2, "{}", entry.expiry),
+        }
+    }
+    assert!(ok >= 2, "the nearest expiries have series: {ok}");
+    assert!(doc.intraday[0].series.value.is_some());
+    assert!(doc.intraday[1].series.value.is_some());
+}
+
+#[test]
 fn the_document_from_a_store_with_one_real_chain() {
     let mut store = Store::open_in_memory().unwrap();
     let chain = real_chain();
@@ -239,8 +284,19 @@ fn the_document_from_a_store_with_one_real_chain() {
         .sum();
     assert!((total.total - summed).abs() <= 1e-9 * summed.abs());
     assert_eq!(total.included.len() + total.left_out.len(), doc.gex.len());
-    // One snapshot is not a series; one chain day is not a year.
-    assert!(doc.intraday.value.is_none());
+    // One snapshot is not a series (for any expiry); one chain day is not a year.
+    assert_eq!(
+        doc.intraday.iter().map(|e| e.expiry).collect::<Vec<_>>(),
+        doc.explorer.iter().map(|e| e.expiry).collect::<Vec<_>>()
+    );
+    for e in &doc.intraday {
+        let why = e.series.provenance.reason.as_deref().unwrap_or_default();
+        assert!(
+            e.series.value.is_none() && why.starts_with("1 chain snapshot(s) stored on"),
+            "{}: {why}",
+            e.expiry
+        );
+    }
     let vh = doc.vol_history.value.as_ref().unwrap();
     assert!(vh.atm_iv_rank.value.is_none());
     assert!(

@@ -255,7 +255,7 @@ export const HELP = {
   },
   "chain-intraday": {
     title: "Intraday chain",
-    what: "From the option chains stored during the latest session, for the nearest expiry: the put/call OI ratio, the ATM straddle price, the ATM IV, max pain and total call and put OI at each snapshot.",
+    what: "From the option chains stored during the latest session, for the expiry chosen in the explorer: the put/call OI ratio, the ATM straddle price, the ATM IV, max pain and total call and put OI at each snapshot.",
     read: "A falling straddle with flat IV is time decay; a rising IV with a rising straddle is demand for options. A rising PCR means puts are being written faster than calls (often supportive).",
     use: "Follow how the chain reacts to the day's moves: writers adding puts while spot falls is support being defended; max pain drifting shows where OI is settling.",
     method: "Chain analytics of each stored snapshot of the session (fetch the chain every few minutes with `aegis fetch --chain`); a snapshot without the expiry is skipped.",

@@ -1,7 +1,7 @@
 // Chain tab: the option-chain explorer (strikes around the money with our IV and greeks; ATM,
 // max pain and OI walls marked), OI and change-in-OI by strike, the IV smile, gamma exposure of
 // the chosen expiry and across all expiries with its sign convention, the volatility history and
-// the intraday chain series. Reads data/toolkit.json (written by `aegis run` beside the payload).
+// the chosen expiry's intraday chain series. Reads data/toolkit.json (written by `aegis run` beside the payload).
 
 import { h } from "../dom.js";
 import { num, day, istTime } from "../format.js";
@@ -172,11 +172,13 @@ function volHistoryTile(tk) {
   });
 }
 
-function intradayTile(tk) {
-  return tile({
-    id: "chain-intraday", title: "Intraday chain", help: "chain-intraday", metrics: [tk.intraday], cls: "wide",
+function intradayTile(tk, index) {
+  const entry = (tk.intraday || [])[index];
+  const el = tile({
+    id: "chain-intraday", title: entry ? `Intraday chain · ${day(entry.expiry)}` : "Intraday chain", help: "chain-intraday", metrics: [entry ? entry.series : tk.chain], cls: "wide",
     build(body) {
-      const s = tk.intraday;
+      if (!entry) return;
+      const s = entry.series;
       const t = (p) => new Date(p.t).getTime();
       const fmt = (x) => istTime(new Date(x).toISOString()).slice(-5);
       const one = (name, cls, key, yFormat) => {
@@ -196,6 +198,8 @@ function intradayTile(tk) {
       lineChart(body, { series: [{ name: "Call OI", cls: "down", data: calls }, { name: "Put OI", cls: "up", data: puts }], height: 100, xFormat: fmt, yFormat: (v) => num(v / 1e5, 1) + "L", points: true, label: "Total call and put open interest during the session" });
     },
   });
+  if (entry) el.dataset.expiry = entry.expiry;
+  return el;
 }
 
 /** Renders the Chain tab. */
@@ -211,7 +215,7 @@ export function render(toolkit, grid, index = 0) {
       }
     }
   }
-  grid.append(gexTile(toolkit, index), volHistoryTile(toolkit), intradayTile(toolkit));
+  grid.append(gexTile(toolkit, index), volHistoryTile(toolkit), intradayTile(toolkit, index));
 }
 
 /** Shown when toolkit.json could not be loaded. */
