@@ -32,28 +32,144 @@ fn normalised_nse_rows() -> Vec<aegis_model::DailyBar> {
         .collect()
 }
 
+/// The 2020-12-01..04 lines of the shared NSE file, as its cells: date (YYYY-MM-DD), open, high,
+/// low, close, shares traded, turnover (₹ crore).
+fn shared_nse_lines() -> Vec<Vec<String>> {
+    let text = std::fs::read_to_string(shared("nifty50_daily_nse_2000_2022.csv")).unwrap();
+    let rows: Vec<Vec<String>> = text
+        .lines()
+        .filter(|l| ("2020-12-01".."2020-12-05").contains(&&l[..10.min(l.len())]))
+        .map(|l| l.split(',').map(str::to_string).collect())
+        .collect();
+    assert_eq!(rows.len(), 4, "the shared file has 2020-12-01..04");
+    rows
+}
+
+/// `digits` (an integer) with Indian grouping: 58,36,33,902.
+fn indian_grouping(digits: &str) -> String {
+    let (head, last3) = digits.split_at(digits.len().saturating_sub(3));
+    let mut groups: Vec<&str> = Vec::new();
+    let mut rest = head;
+    while rest.len() > 2 {
+        let (a, b) = rest.split_at(rest.len() - 2);
+        groups.insert(0, b);
+        rest = a;
+    }
+    if !rest.is_empty() {
+        groups.insert(0, rest);
+    }
+    groups.push(last3);
+    groups.retain(|g| !g.is_empty());
+    groups.join(",")
+}
+
+/// How an NSE index-history export writes its dates and numbers.
+#[derive(Debug, Clone, Copy)]
+enum NseLayout {
+    /// `"01-DEC-2020"`, every cell quoted, header cells with a trailing space, Indian grouping,
+    /// CRLF line ends, and `"-"` for a turnover NSE did not report (the third row's).
+    QuotedDashDates,
+    /// `01 Dec 2020`, plain numbers, newest row first.
+    SpaceDatesNewestFirst,
+    /// `01-Dec-2020`, plain numbers.
+    MixedCaseDashDates,
+}
+
+/// The shared file's rows written in `layout`, as NSE's website exports them.
+fn nse_export(layout: NseLayout) -> String {
+    let mut rows = shared_nse_lines();
+    let cells = |r: &[String]| -> Vec<String> {
+        let date = NaiveDate::parse_from_str(&r[0], "%Y-%m-%d").unwrap();
+        let price = |x: &str| format!("{:.2}", x.parse::<f64>().unwrap());
+        let grouped = |x: String| {
+            let (int, frac) = x
+                .split_once('.')
+                .map_or((x.as_str(), None), |(i, f)| (i, Some(f)));
+            let g = indian_grouping(int);
+            frac.map_or(g.clone(), |f| format!("{g}.{f}"))
+        };
+        match layout {
+            NseLayout::QuotedDashDates => {
+                let mut v = vec![date.format("%d-%b-%Y").to_string().to_uppercase()];
+                v.extend(r[1..5].iter().map(|x| grouped(price(x))));
+                v.push(grouped(r[5].clone()));
+                v.push(if r[0] == "2020-12-03" {
+                    "-".to_string()
+                } else {
+                    grouped(price(&r[6]))
+                });
+                v.into_iter().map(|c| format!("\"{c}\"")).collect()
+            }
+            NseLayout::SpaceDatesNewestFirst | NseLayout::MixedCaseDashDates => {
+                let fmt = match layout {
+                    NseLayout::SpaceDatesNewestFirst => "%d %b %Y",
+                    _ => "%d-%b-%Y",
+                };
+                let mut v = vec![date.format(fmt).to_string()];
+                v.extend(r[1..5].iter().map(|x| price(x)));
+                v.push(r[5].clone());
+                v.push(price(&r[6]));
+                v
+            }
+        }
+    };
+    let header = match layout {
+        NseLayout::QuotedDashDates => {
+            "\"Date \",\"Open \",\"High \",\"Low \",\"Close \",\"Shares Traded \",\"Turnover (₹ Cr)\""
+        }
+        _ => "Date,Open,High,Low,Close,Shares Traded,Turnover (₹ Cr)",
+    };
+    if matches!(layout, NseLayout::SpaceDatesNewestFirst) {
+        rows.reverse();
+    }
+    let eol = match layout {
+        NseLayout::QuotedDashDates => "\r\n",
+        _ => "\n",
+    };
+    let mut out = String::from(header);
+    for r in &rows {
+        out.push_str(eol);
+        out.push_str(&cells(r).join(","));
+    }
+    out.push_str(eol);
+    out
+}
+
+#[test]
+fn indian_grouping_of_integers() {
+    assert_eq!(indian_grouping("583633902"), "58,36,33,902");
+    assert_eq!(indian_grouping("13062"), "13,062");
+    assert_eq!(indian_grouping("906"), "906");
+    assert_eq!(indian_grouping("1000"), "1,000");
+}
+
+/// The NSE export layouts, written here from the shared file's rows (the repository ships no
+/// market data), import to exactly the bars of the normalised file.
 #[rstest]
-#[case("nifty50_nse_dash_dates.csv", false)]
-#[case("nifty50_nse_space_dates_newest_first.csv", true)]
-fn nse_export_layouts_match_the_normalised_file(#[case] name: &str, #[case] reversed: bool) {
-    let got = import_path(fixture(name), None).unwrap();
+#[case(NseLayout::QuotedDashDates, false)]
+#[case(NseLayout::SpaceDatesNewestFirst, true)]
+fn nse_export_layouts_match_the_normalised_file(#[case] layout: NseLayout, #[case] reversed: bool) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nifty50_nse_export.csv");
+    let text = nse_export(layout);
+    std::fs::write(&path, &text).unwrap();
+    let got = import_path(&path, None).unwrap();
     assert_eq!(got.summary.format, CsvFormat::NseHistory);
     assert_eq!(got.summary.symbol, Symbol::Nifty50);
     assert_eq!(got.summary.interval, Interval::Daily);
-    assert_eq!(got.summary.reversed, reversed);
+    assert_eq!(got.summary.reversed, reversed, "{text}");
     let bars = got.series.into_daily().unwrap().into_bars();
-    assert_eq!(bars, normalised_nse_rows());
+    assert_eq!(bars, normalised_nse_rows(), "{text}");
 }
 
 #[test]
 fn nse_mixed_case_month_dates() {
-    let text = "Date,Open,High,Low,Close,Shares Traded,Turnover (₹ Cr)\n\
-        01-Dec-2020,13062.20,13128.40,12962.80,13109.05,583633902,32917.26\n\
-        02-Dec-2020,13121.40,13128.50,12983.55,13113.75,717711761,34008.74\n";
+    let text = nse_export(NseLayout::MixedCaseDashDates);
+    assert!(text.contains("\n01-Dec-2020,"), "{text}");
     let got = import_bytes("nifty50.csv", text.as_bytes(), &ImportOptions::default()).unwrap();
     assert_eq!(
         got.series.into_daily().unwrap().into_bars(),
-        normalised_nse_rows()[..2]
+        normalised_nse_rows()
     );
 }
 
@@ -109,12 +225,12 @@ fn unsorted_rows_are_refused() {
 fn non_number_names_the_column_and_text() {
     let (file, e) = error_of("nifty50_not_a_number.csv");
     assert!(
-        matches!(&e, CsvError::Cell { line: 4, column: "Close", problem: CellProblem::NotANumber, text, .. } if text == "131O3.9"),
+        matches!(&e, CsvError::Cell { line: 4, column: "Close", problem: CellProblem::NotANumber, text, .. } if text == "1O3.0"),
         "{e:?}"
     );
     assert_eq!(
         e.to_string(),
-        format!("{file} line 4: column `Close` is `131O3.9`, not a number")
+        format!("{file} line 4: column `Close` is `1O3.0`, not a number")
     );
 }
 
