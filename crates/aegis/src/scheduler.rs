@@ -410,14 +410,7 @@ fn summarize_runs(
                 );
                 if o.exit_code == exit::DEGRADED {
                     degraded = true;
-                    let unavailable: Vec<&str> = o
-                        .payload
-                        .meta
-                        .health
-                        .unavailable
-                        .iter()
-                        .map(|i| i.metric.as_str())
-                        .collect();
+                    let unavailable = o.payload.meta.health.unavailable_metrics();
                     msg.push_str(&format!("; unavailable: {}", unavailable.join(", ")));
                 }
                 lines.push(msg);

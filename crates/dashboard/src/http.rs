@@ -704,7 +704,7 @@ pub(crate) fn health_report(
         "data_as_of": meta.data_as_of,
         "age_seconds": age_secs,
         "simulated": meta.simulated,
-        "unavailable": meta.health.unavailable.iter().map(|i| &i.metric).collect::<Vec<_>>(),
+        "unavailable": meta.health.unavailable_metrics(),
         "stale": meta.health.stale.iter().map(|i| &i.metric).collect::<Vec<_>>(),
         "oldest_model": oldest.map(|(name, at)| json!({"name": name, "trained_at": at})),
         "scheduler": scheduler_json,

@@ -89,6 +89,13 @@ pub struct Health {
     pub notes: Vec<String>,
 }
 
+impl Health {
+    /// The paths of the unavailable metrics (e.g. `seller.expiries[0].max_pain`), in order.
+    pub fn unavailable_metrics(&self) -> Vec<&str> {
+        self.unavailable.iter().map(|i| i.metric.as_str()).collect()
+    }
+}
+
 /// A model the run used (or tried to use).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ModelUse {

@@ -71,13 +71,7 @@ fn meta_health_lists_what_is_unavailable_and_the_data_is_marked_simulated() {
     assert!(p.meta.simulated);
     assert_eq!(p.meta.health.status, HealthStatus::Degraded);
     assert!(p.meta.health.notes[0].contains("simulated"));
-    let unavailable: Vec<&str> = p
-        .meta
-        .health
-        .unavailable
-        .iter()
-        .map(|i| i.metric.as_str())
-        .collect();
+    let unavailable = p.meta.health.unavailable_metrics();
     assert!(
         unavailable.contains(&"direction.horizons[0]"),
         "{unavailable:?}"
